@@ -1,0 +1,24 @@
+using Radzen;
+using TenantPortal.Components.Account;
+using TenantPortal.Features.Preferences;
+
+namespace TenantPortal.Components;
+
+internal static class UiExtensions
+{
+    public static WebApplicationBuilder AddPortalUi(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddRadzenComponents();
+        builder.Services.AddScoped<ThemePreferences>();
+        return builder;
+    }
+
+    public static WebApplication MapPortalUi(this WebApplication app)
+    {
+        app.MapStaticAssets();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        app.MapAccountEndpoints();
+        return app;
+    }
+}

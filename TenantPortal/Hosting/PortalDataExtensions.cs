@@ -1,0 +1,102 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using TenantPortal.Data;
+
+namespace TenantPortal.Hosting;
+
+/// <summary>Database settings: where the request and migration connections go, and the embedded cluster's home.</summary>
+public sealed class PortalDatabaseOptions
+{
+    public const string PortalName = "Portal";
+    public const string MigrationsName = "PortalMigrations";
+
+    public required string ConnectionString { get; init; }
+
+    public required string MigrationsConnectionString { get; init; }
+
+    public bool MigrateOnStartup { get; init; } = true;
+}
+
+public static class PortalDataExtensions
+{
+    /// <summary>
+    /// Resolves the two connection strings (starting the embedded PostgreSQL when neither is configured),
+    /// validates them and registers the DbContext factory. Dispose the result to stop an embedded server.
+    /// </summary>
+    public static async Task<IAsyncDisposable> AddPortalDataAsync(this WebApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        var portal = configuration.GetConnectionString(PortalDatabaseOptions.PortalName);
+        var migrations = configuration.GetConnectionString(PortalDatabaseOptions.MigrationsName);
+        EmbeddedPostgres? embedded = null;
+
+        if (string.IsNullOrWhiteSpace(portal) && string.IsNullOrWhiteSpace(migrations))
+        {
+            embedded = await StartEmbeddedAsync(builder);
+            var database = configuration["Database:Name"] ?? "tenantportal";
+            portal = embedded.ConnectionString(DatabaseBootstrap.AppRole, embedded.Credentials.AppPassword, database);
+            migrations = embedded.ConnectionString(DatabaseBootstrap.OwnerRole, embedded.Credentials.OwnerPassword, database);
+            builder.Services.AddSingleton(embedded);
+            builder.Services.AddHostedService<EmbeddedPostgresLifetime>();
+        }
+        else if (string.IsNullOrWhiteSpace(portal) || string.IsNullOrWhiteSpace(migrations))
+        {
+            throw new StartupException(
+                "Set both ConnectionStrings__Portal (role portal_app) and ConnectionStrings__PortalMigrations (role portal_owner), " +
+                "or neither to use the embedded PostgreSQL.");
+        }
+
+        ConnectionStringRules.Validate(PortalDatabaseOptions.PortalName, portal!);
+        ConnectionStringRules.Validate(PortalDatabaseOptions.MigrationsName, migrations!);
+
+        var options = new PortalDatabaseOptions
+        {
+            ConnectionString = portal!,
+            MigrationsConnectionString = migrations!,
+            MigrateOnStartup = configuration.GetValue("Database:MigrateOnStartup", true),
+        };
+        builder.Services.AddSingleton(options);
+        builder.Services.AddDbContextFactory<PortalDbContext>(db => ConfigurePortal(db, options.ConnectionString), ServiceLifetime.Scoped);
+        builder.Services.AddHostedService<PortalMigrator>();
+        return (IAsyncDisposable?)embedded ?? NothingToStop.Instance;
+    }
+
+    internal static void ConfigurePortal(DbContextOptionsBuilder db, string connectionString) =>
+        db.UseNpgsql(connectionString)
+            // Migrations are hand-written SQL (Data/Sql) without a model snapshot; a schema test guards model/database drift.
+            .ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
+
+    private static async Task<EmbeddedPostgres> StartEmbeddedAsync(WebApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        var dataDirectory = Path.Combine(builder.Environment.ContentRootPath, configuration["Database:DataDirectory"] ?? ".data/pg");
+        var configuredBins = configuration["Database:PostgresBinDirectories"];
+        var searchPath = string.IsNullOrWhiteSpace(configuredBins)
+            ? PostgresBinaries.DefaultSearchPath()
+            : configuredBins.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries);
+
+        using var loggerFactory = LoggerFactory.Create(logging => logging.AddConsole());
+        var embedded = new EmbeddedPostgres(new EmbeddedPostgresOptions(dataDirectory, searchPath), loggerFactory.CreateLogger<EmbeddedPostgres>());
+        await embedded.StartAsync();
+        try
+        {
+            var superuser = embedded.SuperuserConnectionString();
+            await DatabaseBootstrap.EnsureRolesAsync(superuser, embedded.Credentials.OwnerPassword, embedded.Credentials.AppPassword);
+            await DatabaseBootstrap.EnsureDatabaseAsync(superuser, configuration["Database:Name"] ?? "tenantportal");
+        }
+        catch
+        {
+            await embedded.StopAsync();
+            throw;
+        }
+
+        return embedded;
+    }
+
+    private sealed class NothingToStop : IAsyncDisposable
+    {
+        public static readonly NothingToStop Instance = new();
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+}

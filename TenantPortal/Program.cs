@@ -31,6 +31,11 @@ catch (StartupException ex)
     await Console.Error.WriteLineAsync($"TenantPortal cannot start: {ex.Message}");
     return 1;
 }
+catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+{
+    await Console.Error.WriteLineAsync($"TenantPortal cannot start: {ex.Message} Stop the other process or choose another address with --urls.");
+    return 1;
+}
 
 /// <summary>Entry point, visible to WebApplicationFactory in tests.</summary>
 public partial class Program;

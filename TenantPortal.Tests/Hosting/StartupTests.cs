@@ -65,6 +65,26 @@ public sealed class StartupTests(DatabaseFixture fixture) : IClassFixture<Databa
     }
 
     [Fact]
+    public async Task A_port_in_use_is_a_message_not_a_stack_trace()
+    {
+        using var occupant = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        occupant.Start();
+        var port = ((System.Net.IPEndPoint)occupant.LocalEndpoint).Port;
+
+        await using var app = AppProcess.Start(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__Portal"] = fixture.Database.AppConnectionString,
+            ["ConnectionStrings__PortalMigrations"] = fixture.Database.OwnerConnectionString,
+        }, port);
+        var exitCode = await app.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("address already in use", app.Output, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("--urls", app.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", app.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task External_connection_strings_migrate_and_serve_health()
     {
         // A database that exists (owned by portal_owner) but was never migrated, as an operator would provide it.

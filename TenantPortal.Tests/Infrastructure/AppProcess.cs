@@ -58,9 +58,9 @@ public sealed class AppProcess : IAsyncDisposable
         }
     }
 
-    public static AppProcess Start(IDictionary<string, string?> environment)
+    public static AppProcess Start(IDictionary<string, string?> environment, int? port = null)
     {
-        var port = FreePort();
+        port ??= FreePort();
         var appDirectory = Path.Combine(RepositoryRoot, "TenantPortal");
         var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
         var dll = Path.Combine(appDirectory, "bin", configuration, "net10.0", "TenantPortal.dll");

@@ -93,7 +93,9 @@ public sealed partial class EmbeddedPostgres(EmbeddedPostgresOptions options, IL
         }
 
         IsRunning = false;
+        var postmasterPid = ReadPostmasterLine(0);
         var stopped = await PgCtlAsync(["stop", "-D", DataDirectory, "-m", "fast", "-w", "-t", "60"], CancellationToken.None);
+        await WaitForExitAsync(postmasterPid);
         // Ctrl+C in a terminal also reaches the server directly, which may already have shut down.
         if (stopped.Succeeded || !File.Exists(Path.Combine(DataDirectory, "postmaster.pid")))
         {
@@ -164,12 +166,30 @@ public sealed partial class EmbeddedPostgres(EmbeddedPostgresOptions options, IL
             ?? throw new StartupException($"{path} is empty.");
     }
 
-    private int? ReadRunningPort()
+    // postmaster.pid: line 1 is the server's process id, line 4 the port it listens on.
+    private int? ReadRunningPort() => ReadPostmasterLine(3);
+
+    private int? ReadPostmasterLine(int index)
     {
-        // postmaster.pid line 4 is the port the running server listens on.
         var pidFile = Path.Combine(DataDirectory, "postmaster.pid");
-        var lines = File.Exists(pidFile) ? File.ReadAllLines(pidFile) : [];
-        return lines.Length > 3 && int.TryParse(lines[3], out var port) ? port : null;
+        try
+        {
+            var lines = File.Exists(pidFile) ? File.ReadAllLines(pidFile) : [];
+            return lines.Length > index && int.TryParse(lines[index], out var value) ? value : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    // pg_ctl returns once the pid file is gone; the last process may still be exiting. Leave nothing behind.
+    private static async Task WaitForExitAsync(int? pid)
+    {
+        for (var i = 0; pid is not null && i < 100 && Directory.Exists($"/proc/{pid}"); i++)
+        {
+            await Task.Delay(100);
+        }
     }
 
     private Task<ProcessRunner.Result> PgCtlAsync(IEnumerable<string> arguments, CancellationToken cancellationToken) =>

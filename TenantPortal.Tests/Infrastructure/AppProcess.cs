@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
+using TenantPortal.Hosting;
 
 namespace TenantPortal.Tests.Infrastructure;
 
@@ -60,7 +60,7 @@ public sealed class AppProcess : IAsyncDisposable
 
     public static AppProcess Start(IDictionary<string, string?> environment, int? port = null)
     {
-        port ??= FreePort();
+        port ??= EmbeddedPostgres.FreeLoopbackPort();
         var appDirectory = Path.Combine(RepositoryRoot, "TenantPortal");
         var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
         var dll = Path.Combine(appDirectory, "bin", configuration, "net10.0", "TenantPortal.dll");
@@ -157,13 +157,6 @@ public sealed class AppProcess : IAsyncDisposable
         {
             output.AppendLine(line);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static string FindRepositoryRoot()

@@ -48,7 +48,7 @@ public sealed class PostgresCluster : IAsyncLifetime
         }
 
         await DatabaseBootstrap.EnsureRolesAsync(adminConnectionString, OwnerPassword, AppPassword);
-        await ExecuteAsync(adminConnectionString, $"DROP DATABASE IF EXISTS {TemplateName} WITH (FORCE)");
+        await Sql.ExecuteAsync(adminConnectionString, $"DROP DATABASE IF EXISTS {TemplateName} WITH (FORCE)");
         await DatabaseBootstrap.EnsureDatabaseAsync(adminConnectionString, TemplateName);
 
         var options = new DbContextOptionsBuilder<PortalDbContext>();
@@ -69,8 +69,8 @@ public sealed class PostgresCluster : IAsyncLifetime
         await createLock.WaitAsync();
         try
         {
-            await ExecuteAsync(adminConnectionString, $"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-            await ExecuteAsync(adminConnectionString, $"CREATE DATABASE {name} TEMPLATE {TemplateName} OWNER {DatabaseBootstrap.OwnerRole}");
+            await Sql.ExecuteAsync(adminConnectionString, $"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+            await Sql.ExecuteAsync(adminConnectionString, $"CREATE DATABASE {name} TEMPLATE {TemplateName} OWNER {DatabaseBootstrap.OwnerRole}");
         }
         finally
         {
@@ -87,7 +87,7 @@ public sealed class PostgresCluster : IAsyncLifetime
     public async Task DropDatabaseAsync(string name)
     {
         NpgsqlConnection.ClearAllPools();
-        await ExecuteAsync(adminConnectionString, $"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+        await Sql.ExecuteAsync(adminConnectionString, $"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
     }
 
     public async ValueTask DisposeAsync()
@@ -111,14 +111,6 @@ public sealed class PostgresCluster : IAsyncLifetime
 
     private string SuperuserConnectionString(string database) =>
         new NpgsqlConnectionStringBuilder(adminConnectionString) { Database = database }.ConnectionString;
-
-    private static async Task ExecuteAsync(string connectionString, string sql)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
 
     private static string NewPassword() => Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
 }

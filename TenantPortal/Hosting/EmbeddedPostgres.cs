@@ -207,7 +207,7 @@ public sealed partial class EmbeddedPostgres(EmbeddedPostgresOptions options, IL
         }
     }
 
-    private static int FreeLoopbackPort()
+    internal static int FreeLoopbackPort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -1,3 +1,5 @@
+using Microsoft.EntityFrameworkCore;
+using TenantPortal.Data;
 using TenantPortal.Hosting;
 using TenantPortal.Tests.Infrastructure;
 
@@ -88,18 +90,19 @@ public sealed class StartupTests(DatabaseFixture fixture) : IClassFixture<Databa
     public async Task External_connection_strings_migrate_and_serve_health()
     {
         // A database that exists (owned by portal_owner) but was never migrated, as an operator would provide it.
-        var database = await fixture.Cluster.CreateDatabaseAsync("external");
+        var database = await fixture.Cluster.CreateDatabaseAsync("external", migrated: false);
         try
         {
-            await Sql.ExecuteAsync(database.AdminConnectionString,
-                "DROP TABLE IF EXISTS user_tokens, user_logins, user_claims, user_roles, role_claims, roles, users, \"__EFMigrationsHistory\" CASCADE; " +
-                "DROP FUNCTION IF EXISTS users_assign_platform_admin, users_keep_platform_admin");
             Assert.Equal(0L, await Sql.ScalarAsync<long>(database.AdminConnectionString,
                 "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"));
 
             await using var app = await AppProcess.StartHealthyAsync(database);
 
-            Assert.Equal(1L, await Sql.ScalarAsync<long>(database.OwnerConnectionString, "SELECT count(*) FROM \"__EFMigrationsHistory\""));
+            var options = new DbContextOptionsBuilder<PortalDbContext>();
+            PortalDataExtensions.ConfigurePortal(options, database.OwnerConnectionString);
+            await using var db = new PortalDbContext(options.Options);
+            Assert.NotEmpty(db.Database.GetMigrations());
+            Assert.Empty(await db.Database.GetPendingMigrationsAsync(TestContext.Current.CancellationToken));
             Assert.Equal("portal_owner", await Sql.ScalarAsync<string>(database.AdminConnectionString,
                 "SELECT tableowner::text FROM pg_tables WHERE tablename = 'users'"));
         }

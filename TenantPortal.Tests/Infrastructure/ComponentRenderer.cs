@@ -39,8 +39,7 @@ public sealed class ComponentRenderer : IAsyncDisposable
         collection.AddSingleton<AntiforgeryStateProvider, FixedAntiforgery>();
         collection.AddSingleton<IWebHostEnvironment>(new TestEnvironment(environment));
         collection.AddRadzenComponents();
-        collection.AddDbContextFactory<PortalDbContext>(db => PortalDataExtensions.ConfigurePortal(
-            db, database?.AppConnectionString ?? "Host=127.0.0.1;Port=1;Database=none"), ServiceLifetime.Scoped);
+        collection.AddPortalDbContext(database?.AppConnectionString ?? "Host=127.0.0.1;Port=1;Database=none");
         collection.AddScoped<ThemePreferences>();
         services = collection.BuildServiceProvider();
         renderer = new HtmlRenderer(services, services.GetRequiredService<ILoggerFactory>());

@@ -61,8 +61,8 @@ public sealed class PostgresCluster : IAsyncLifetime
         NpgsqlConnection.ClearAllPools();
     }
 
-    /// <summary>Creates an empty, migrated database owned by portal_owner.</summary>
-    public async Task<TestDatabase> CreateDatabaseAsync(string purpose)
+    /// <summary>Creates a database owned by portal_owner: a copy of the migrated template, or (unmigrated) an empty one.</summary>
+    public async Task<TestDatabase> CreateDatabaseAsync(string purpose, bool migrated = true)
     {
         var name = $"tp_{new string(purpose.ToLowerInvariant().Where(char.IsAsciiLetterOrDigit).Take(30).ToArray())}_{Interlocked.Increment(ref databaseCounter)}_{Environment.ProcessId}";
         // CREATE DATABASE ... TEMPLATE needs the template free of other sessions; one copy at a time.
@@ -70,7 +70,8 @@ public sealed class PostgresCluster : IAsyncLifetime
         try
         {
             await Sql.ExecuteAsync(adminConnectionString, $"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-            await Sql.ExecuteAsync(adminConnectionString, $"CREATE DATABASE {name} TEMPLATE {TemplateName} OWNER {DatabaseBootstrap.OwnerRole}");
+            var template = migrated ? TemplateName : "template0";
+            await Sql.ExecuteAsync(adminConnectionString, $"CREATE DATABASE {name} TEMPLATE {template} OWNER {DatabaseBootstrap.OwnerRole}");
         }
         finally
         {

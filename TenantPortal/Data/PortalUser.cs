@@ -14,6 +14,11 @@ public sealed class PortalUser : IdentityUser<Guid>
     public string Theme { get; set; } = UserTheme.Light;
 
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>The organization and workspace a new circuit opens in (checked against membership when used).</summary>
+    public Guid? LastOrgId { get; set; }
+
+    public Guid? LastWorkspaceId { get; set; }
 }
 
 public static class UserTheme

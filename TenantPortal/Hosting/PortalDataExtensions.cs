@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using TenantPortal.Data;
+using TenantPortal.Tenancy;
 
 namespace TenantPortal.Hosting;
 
@@ -56,9 +57,30 @@ public static class PortalDataExtensions
             MigrateOnStartup = configuration.GetValue("Database:MigrateOnStartup", true),
         };
         builder.Services.AddSingleton(options);
-        builder.Services.AddDbContextFactory<PortalDbContext>(db => ConfigurePortal(db, options.ConnectionString), ServiceLifetime.Scoped);
+        builder.Services.AddPortalDbContext(options.ConnectionString);
         builder.Services.AddHostedService<PortalMigrator>();
         return (IAsyncDisposable?)embedded ?? NothingToStop.Instance;
+    }
+
+    /// <summary>
+    /// Registers the context factory for requests: one options instance with the tenant interceptor, and contexts bound
+    /// to the scope's <see cref="TenantContext"/> (one per circuit).
+    /// </summary>
+    public static IServiceCollection AddPortalDbContext(this IServiceCollection services, string connectionString)
+    {
+        services.AddSingleton<TenantConnectionInterceptor>();
+        services.AddSingleton(sp =>
+        {
+            var db = new DbContextOptionsBuilder<PortalDbContext>();
+            ConfigurePortal(db, connectionString);
+            db.AddInterceptors(sp.GetRequiredService<TenantConnectionInterceptor>());
+            return db.Options;
+        });
+        services.AddScoped<TenantContext>();
+        services.AddScoped<IDbContextFactory<PortalDbContext>, PortalDbContextFactory>();
+        // Identity's stores take a context from the scope.
+        services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContext());
+        return services;
     }
 
     internal static void ConfigurePortal(DbContextOptionsBuilder db, string connectionString) =>

@@ -1,0 +1,89 @@
+-- Tenant context: session settings written only by the SECURITY DEFINER functions below and signed by them,
+-- so a session that sets app.* itself (SET app.current_org_id = ...) gets no context at all.
+
+CREATE SCHEMA app;
+
+CREATE TABLE app.context_secret (
+    id boolean PRIMARY KEY DEFAULT true CHECK (id),
+    secret bytea NOT NULL
+);
+
+INSERT INTO app.context_secret (secret)
+SELECT sha256(convert_to(gen_random_uuid()::text || clock_timestamp()::text || random()::text || gen_random_uuid()::text, 'UTF8'));
+
+-- The signature binds every context setting to this backend process; a nested hash keeps it from being extended.
+CREATE FUNCTION app.context_signature() RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
+    SELECT encode(sha256(s.secret || sha256(s.secret || convert_to(concat_ws('|',
+        pg_backend_pid(),
+        current_setting('app.current_user_id', true),
+        current_setting('app.current_org_id', true),
+        current_setting('app.current_org_role', true),
+        current_setting('app.current_workspace_ids', true),
+        current_setting('app.current_project_id', true),
+        current_setting('app.actor_type', true),
+        current_setting('app.actor_id', true),
+        current_setting('app.is_platform_admin', true)), 'UTF8'))), 'hex')
+    FROM app.context_secret s;
+$$;
+
+CREATE FUNCTION app.context_is_valid() RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
+    SELECT coalesce(current_setting('app.context_signature', true) = app.context_signature(), false);
+$$;
+
+CREATE FUNCTION app.setting(name text) RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
+    SELECT CASE WHEN app.context_is_valid() THEN NULLIF(current_setting(name, true), '') END;
+$$;
+
+CREATE FUNCTION app.current_user_id() RETURNS uuid
+LANGUAGE sql STABLE AS $$ SELECT app.setting('app.current_user_id')::uuid $$;
+
+CREATE FUNCTION app.current_org_id() RETURNS uuid
+LANGUAGE sql STABLE AS $$ SELECT app.setting('app.current_org_id')::uuid $$;
+
+CREATE FUNCTION app.current_org_role() RETURNS text
+LANGUAGE sql STABLE AS $$ SELECT app.setting('app.current_org_role') $$;
+
+CREATE FUNCTION app.current_workspace_ids() RETURNS uuid[]
+LANGUAGE sql STABLE AS $$ SELECT coalesce(app.setting('app.current_workspace_ids')::uuid[], '{}') $$;
+
+CREATE FUNCTION app.current_project_id() RETURNS uuid
+LANGUAGE sql STABLE AS $$ SELECT app.setting('app.current_project_id')::uuid $$;
+
+CREATE FUNCTION app.current_actor_type() RETURNS text
+LANGUAGE sql STABLE AS $$ SELECT app.setting('app.actor_type') $$;
+
+CREATE FUNCTION app.current_actor_id() RETURNS uuid
+LANGUAGE sql STABLE AS $$ SELECT app.setting('app.actor_id')::uuid $$;
+
+CREATE FUNCTION app.is_platform_admin() RETURNS boolean
+LANGUAGE sql STABLE AS $$ SELECT coalesce(app.setting('app.is_platform_admin')::boolean, false) $$;
+
+-- True when the active organization role may manage (owner or admin).
+CREATE FUNCTION app.current_org_can_manage() RETURNS boolean
+LANGUAGE sql STABLE AS $$ SELECT coalesce(app.current_org_role() IN ('owner', 'admin'), false) $$;
+
+-- Writes every context setting at once and signs them.
+CREATE FUNCTION app.write_context(
+    p_user_id uuid, p_org_id uuid, p_org_role text, p_workspace_ids uuid[], p_project_id uuid,
+    p_actor_type text, p_actor_id uuid, p_is_platform_admin boolean, p_client_ip text, p_user_agent text)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+BEGIN
+    PERFORM set_config('app.current_user_id', coalesce(p_user_id::text, ''), false);
+    PERFORM set_config('app.current_org_id', coalesce(p_org_id::text, ''), false);
+    PERFORM set_config('app.current_org_role', coalesce(p_org_role, ''), false);
+    PERFORM set_config('app.current_workspace_ids', coalesce(p_workspace_ids::text, ''), false);
+    PERFORM set_config('app.current_project_id', coalesce(p_project_id::text, ''), false);
+    PERFORM set_config('app.actor_type', coalesce(p_actor_type, ''), false);
+    PERFORM set_config('app.actor_id', coalesce(p_actor_id::text, ''), false);
+    PERFORM set_config('app.is_platform_admin', coalesce(p_is_platform_admin::text, 'false'), false);
+    PERFORM set_config('app.client_ip', coalesce(p_client_ip, ''), false);
+    PERFORM set_config('app.user_agent', left(coalesce(p_user_agent, ''), 512), false);
+    PERFORM set_config('app.context_signature', app.context_signature(), false);
+END;
+$$;
+
+REVOKE ALL ON FUNCTION app.write_context FROM PUBLIC;

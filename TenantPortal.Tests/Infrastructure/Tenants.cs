@@ -1,0 +1,153 @@
+using Npgsql;
+
+namespace TenantPortal.Tests.Infrastructure;
+
+/// <summary>Builds tenants the way the app does (through the database's own functions), connected as portal_app.</summary>
+public static class Tenants
+{
+    public static async Task<Guid> CreateUserAsync(TestDatabase db, string email, string plan = "free")
+    {
+        var id = Guid.NewGuid();
+        await Sql.ExecuteAsync(db.AppConnectionString, """
+            INSERT INTO users (id, user_name, normalized_user_name, email, normalized_email, email_confirmed,
+                               phone_number_confirmed, two_factor_enabled, lockout_enabled, access_failed_count)
+            VALUES (@id, @email, upper(@email), @email, upper(@email), true, false, false, true, 0)
+            """, ("id", id), ("email", email));
+        if (plan != "free")
+        {
+            // Plans are changed by platform staff, not by requests: the owner role writes them.
+            await Sql.ExecuteAsync(db.OwnerConnectionString,
+                "INSERT INTO user_subscriptions (user_id, plan_code) VALUES (@id, @plan)", ("id", id), ("plan", plan));
+        }
+
+        return id;
+    }
+
+    public static async Task<Guid> CreateOrganizationAsync(TestDatabase db, Guid user, string slug, string name)
+    {
+        await using var connection = await OpenAsync(db, user);
+        await using var command = new NpgsqlCommand("SELECT app.create_organization(@slug, @name)", connection);
+        command.Parameters.AddWithValue("slug", slug);
+        command.Parameters.AddWithValue("name", name);
+        return (Guid)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>Opens a portal_app connection and enters the user's context (in an organization when given).</summary>
+    public static async Task<NpgsqlConnection> OpenAsync(TestDatabase db, Guid user, Guid? org = null, string? connectionString = null)
+    {
+        var connection = new NpgsqlConnection(connectionString ?? db.AppConnectionString);
+        await connection.OpenAsync();
+        await using var command = org is null
+            ? new NpgsqlCommand("SELECT app.enter_user_session(@user, NULL, NULL)", connection)
+            : new NpgsqlCommand("SELECT app.enter_user_context(@user, @org, '127.0.0.1', 'tests')", connection);
+        command.Parameters.AddWithValue("user", user);
+        if (org is Guid orgId)
+        {
+            command.Parameters.AddWithValue("org", orgId);
+        }
+
+        try
+        {
+            await command.ExecuteNonQueryAsync();
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+
+        return connection;
+    }
+
+    public static async Task<Guid> CreateWorkspaceAsync(TestDatabase db, Guid owner, Guid org, string slug, string name)
+    {
+        await using var connection = await OpenAsync(db, owner, org);
+        await using var command = new NpgsqlCommand(
+            "INSERT INTO workspaces (org_id, slug, name, created_by) VALUES (@org, @slug, @name, @owner) RETURNING id", connection);
+        command.Parameters.AddWithValue("org", org);
+        command.Parameters.AddWithValue("slug", slug);
+        command.Parameters.AddWithValue("name", name);
+        command.Parameters.AddWithValue("owner", owner);
+        return (Guid)(await command.ExecuteScalarAsync())!;
+    }
+
+    public static async Task AddMemberAsync(TestDatabase db, Guid owner, Guid org, Guid user, string role, Guid? workspace = null, string workspaceRole = "member")
+    {
+        await using var connection = await OpenAsync(db, owner, org);
+        await using (var member = new NpgsqlCommand(
+            "INSERT INTO org_members (org_id, user_id, role, invited_by) VALUES (@org, @user, @role, @owner) ON CONFLICT DO NOTHING", connection))
+        {
+            member.Parameters.AddWithValue("org", org);
+            member.Parameters.AddWithValue("user", user);
+            member.Parameters.AddWithValue("role", role);
+            member.Parameters.AddWithValue("owner", owner);
+            await member.ExecuteNonQueryAsync();
+        }
+
+        if (workspace is Guid workspaceId)
+        {
+            await using var command = new NpgsqlCommand(
+                "INSERT INTO workspace_members (org_id, workspace_id, user_id, role) VALUES (@org, @ws, @user, @role)", connection);
+            command.Parameters.AddWithValue("org", org);
+            command.Parameters.AddWithValue("ws", workspaceId);
+            command.Parameters.AddWithValue("user", user);
+            command.Parameters.AddWithValue("role", workspaceRole);
+            await command.ExecuteNonQueryAsync();
+        }
+    }
+
+    public static async Task<long> CountAsync(NpgsqlConnection connection, string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    public static async Task<int> ExecuteAsync(NpgsqlConnection connection, string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        return await command.ExecuteNonQueryAsync();
+    }
+}
+
+/// <summary>
+/// Two organizations, Acme (A) and Globex (B), each with an owner, a member, the default workspace and a second one,
+/// and a workspace membership, so that every tenant table holds rows of both.
+/// </summary>
+public sealed class TwoTenants
+{
+    public required Guid OwnerA { get; init; }
+    public required Guid MemberA { get; init; }
+    public required Guid OwnerB { get; init; }
+    public required Guid OrgA { get; init; }
+    public required Guid OrgB { get; init; }
+    public required Guid GeneralA { get; init; }
+    public required Guid SecondA { get; init; }
+
+    public static async Task<TwoTenants> CreateAsync(TestDatabase db)
+    {
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        var ownerA = await Tenants.CreateUserAsync(db, $"owner-a-{tag}@example.com");
+        var memberA = await Tenants.CreateUserAsync(db, $"member-a-{tag}@example.com");
+        var ownerB = await Tenants.CreateUserAsync(db, $"owner-b-{tag}@example.com");
+        var memberB = await Tenants.CreateUserAsync(db, $"member-b-{tag}@example.com");
+        var orgA = await Tenants.CreateOrganizationAsync(db, ownerA, $"acme-{tag}", "Acme");
+        var orgB = await Tenants.CreateOrganizationAsync(db, ownerB, $"globex-{tag}", "Globex");
+        var generalA = await Sql.ScalarAsync<Guid>(db.AdminConnectionString, "SELECT id FROM workspaces WHERE org_id = @org AND slug = 'general'", ("org", orgA));
+        var generalB = await Sql.ScalarAsync<Guid>(db.AdminConnectionString, "SELECT id FROM workspaces WHERE org_id = @org AND slug = 'general'", ("org", orgB));
+        var secondA = await Tenants.CreateWorkspaceAsync(db, ownerA, orgA, "research", "Research");
+        await Tenants.CreateWorkspaceAsync(db, ownerB, orgB, "research", "Research");
+        await Tenants.AddMemberAsync(db, ownerA, orgA, memberA, "member", generalA);
+        await Tenants.AddMemberAsync(db, ownerB, orgB, memberB, "member", generalB);
+        return new TwoTenants { OwnerA = ownerA, MemberA = memberA, OwnerB = ownerB, OrgA = orgA, OrgB = orgB, GeneralA = generalA, SecondA = secondA };
+    }
+}

@@ -1,0 +1,51 @@
+using TenantPortal.Tests.Infrastructure;
+
+namespace TenantPortal.Tests.Tenancy;
+
+public sealed class CatalogTests(DatabaseFixture fixture) : IClassFixture<DatabaseFixture>
+{
+    [Fact]
+    public async Task Every_tenant_table_has_forced_row_level_security_and_a_policy_for_portal_app()
+    {
+        var tables = await TenantCatalog.TenantTablesAsync(fixture.Database.AdminConnectionString);
+        // Positive control: the catalog query finds the tables we know about.
+        Assert.Superset(new HashSet<string> { "organizations", "org_members", "workspaces", "workspace_members" }, tables.ToHashSet());
+
+        Assert.Empty(await TenantCatalog.UnprotectedAsync(fixture.Database.AdminConnectionString));
+    }
+
+    [Fact]
+    public async Task A_new_tenant_table_without_forced_security_is_reported()
+    {
+        var scratch = await fixture.Cluster.CreateDatabaseAsync("catalog");
+        try
+        {
+            await Sql.ExecuteAsync(scratch.OwnerConnectionString, """
+                CREATE TABLE forgotten (org_id uuid NOT NULL, note text);
+                CREATE TABLE half_done (org_id uuid NOT NULL);
+                ALTER TABLE half_done ENABLE ROW LEVEL SECURITY;
+                """);
+
+            var unprotected = await TenantCatalog.UnprotectedAsync(scratch.AdminConnectionString);
+
+            Assert.Equal(
+                ["forgotten: row level security not enabled, row level security not forced, no policy for portal_app",
+                 "half_done: row level security not forced, no policy for portal_app"],
+                unprotected);
+        }
+        finally
+        {
+            await fixture.Cluster.DropDatabaseAsync(scratch.Name);
+        }
+    }
+
+    [Fact]
+    public async Task Portal_app_lacks_bypassrls_and_owns_nothing()
+    {
+        Assert.False(await Sql.ScalarAsync<bool>(fixture.Database.AdminConnectionString, "SELECT rolbypassrls FROM pg_roles WHERE rolname = 'portal_app'"));
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(fixture.Database.AdminConnectionString,
+            "SELECT count(*) FROM pg_class WHERE relowner = 'portal_app'::regrole"));
+        Assert.True(await Sql.ScalarAsync<long>(fixture.Database.AdminConnectionString,
+            "SELECT count(*) FROM pg_class WHERE relowner = 'portal_owner'::regrole AND relname = 'workspaces'") == 1);
+    }
+}

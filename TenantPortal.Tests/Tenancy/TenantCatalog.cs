@@ -1,0 +1,33 @@
+namespace TenantPortal.Tests.Tenancy;
+
+/// <summary>The tenant tables, read from the database catalog: every table with an org_id column, and organizations itself.</summary>
+internal static class TenantCatalog
+{
+    public static Task<List<string>> TenantTablesAsync(string connectionString) => Infrastructure.Sql.ColumnAsync(connectionString, """
+        SELECT c.relname
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+          AND (c.relname = 'organizations'
+               OR EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'org_id' AND NOT a.attisdropped))
+        ORDER BY c.relname
+        """);
+
+    /// <summary>Tenant tables lacking forced row-level security or a policy for portal_app, each with the reason.</summary>
+    public static Task<List<string>> UnprotectedAsync(string connectionString) => Infrastructure.Sql.ColumnAsync(connectionString, """
+        SELECT c.relname || ': ' || concat_ws(', ',
+                   CASE WHEN NOT c.relrowsecurity THEN 'row level security not enabled' END,
+                   CASE WHEN NOT c.relforcerowsecurity THEN 'row level security not forced' END,
+                   CASE WHEN NOT EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND p.polpermissive
+                                         AND 'portal_app'::regrole = ANY (p.polroles)) THEN 'no policy for portal_app' END)
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+          AND (c.relname = 'organizations'
+               OR EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'org_id' AND NOT a.attisdropped))
+          AND (NOT c.relrowsecurity OR NOT c.relforcerowsecurity
+               OR NOT EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND p.polpermissive
+                              AND 'portal_app'::regrole = ANY (p.polroles)))
+        ORDER BY c.relname
+        """);
+
+    public static string TenantColumn(string table) => table == "organizations" ? "id" : "org_id";
+}

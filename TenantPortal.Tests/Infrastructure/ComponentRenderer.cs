@@ -37,6 +37,7 @@ public sealed class ComponentRenderer : IAsyncDisposable
         collection.AddSingleton<NavigationManager>(new TestNavigationManager());
         collection.AddSingleton<IJSRuntime, StaticRenderJSRuntime>();
         collection.AddSingleton<AntiforgeryStateProvider, FixedAntiforgery>();
+        collection.AddSingleton<IErrorBoundaryLogger, RethrowingErrorBoundaryLogger>();
         collection.AddSingleton<IWebHostEnvironment>(new TestEnvironment(environment));
         collection.AddRadzenComponents();
         collection.AddPortalDbContext(database?.AppConnectionString ?? "Host=127.0.0.1;Port=1;Database=none");
@@ -89,6 +90,12 @@ public sealed class ComponentRenderer : IAsyncDisposable
 
         public ValueTask<TValue> InvokeAsync<TValue>(string identifier, CancellationToken cancellationToken, object?[]? args) =>
             throw new InvalidOperationException($"JavaScript call '{identifier}' during static rendering.");
+    }
+
+    /// <summary>An error caught by an error boundary fails the test instead of disappearing into a log.</summary>
+    private sealed class RethrowingErrorBoundaryLogger : IErrorBoundaryLogger
+    {
+        public ValueTask LogErrorAsync(Exception exception) => ValueTask.FromException(exception);
     }
 
     private sealed class TestEnvironment(string name) : IWebHostEnvironment

@@ -1,6 +1,8 @@
 using Radzen;
 using TenantPortal.Components.Account;
+using TenantPortal.Features.Organizations;
 using TenantPortal.Features.Preferences;
+using TenantPortal.Features.Workspaces;
 
 namespace TenantPortal.Components;
 
@@ -11,6 +13,8 @@ internal static class UiExtensions
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddRadzenComponents();
         builder.Services.AddScoped<ThemePreferences>();
+        builder.Services.AddScoped<OrganizationService>();
+        builder.Services.AddScoped<WorkspaceService>();
         return builder;
     }
 

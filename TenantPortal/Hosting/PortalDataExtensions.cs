@@ -77,6 +77,7 @@ public static class PortalDataExtensions
             return db.Options;
         });
         services.AddScoped<TenantContext>();
+        services.AddScoped<TenantSession>();
         services.AddScoped<IDbContextFactory<PortalDbContext>, PortalDbContextFactory>();
         // Identity's stores take a context from the scope.
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContext());

@@ -85,6 +85,38 @@ public sealed class LayoutTests(DatabaseFixture fixture) : IClassFixture<Databas
         Assert.Equal("light", lightToggle?.GetAttribute("data-theme"));
     }
 
+    [Fact]
+    public async Task A_member_of_an_organization_gets_the_switcher_and_the_organization_navigation()
+    {
+        var world = await TwoTenants.CreateAsync(fixture.Database);
+        var email = await Sql.ScalarAsync<string>(fixture.Database.AppConnectionString, "SELECT email FROM users WHERE id = @id", ("id", world.OwnerA));
+        await using var renderer = new ComponentRenderer(ComponentRenderer.SignedIn(email!, world.OwnerA), database: fixture.Database);
+        RenderFragment body = b => b.AddContent(0, "body");
+
+        var page = await renderer.RenderAsync<MainLayout>(new() { [nameof(LayoutComponentBase.Body)] = body });
+
+        var switcher = page.QuerySelector("[data-testid=org-switcher]");
+        Assert.NotNull(switcher);
+        Assert.Contains("Acme", switcher.TextContent, StringComparison.Ordinal);
+        Assert.DoesNotContain("Globex", page.Body!.TextContent, StringComparison.Ordinal);
+        Assert.Contains("workspaces", NavLinks(page));
+        Assert.Contains("organization", NavLinks(page));
+    }
+
+    [Fact]
+    public async Task A_signed_in_user_without_an_organization_gets_no_switcher_and_no_organization_navigation()
+    {
+        var user = await Tenants.CreateUserAsync(fixture.Database, $"{Guid.NewGuid():N}@example.com");
+        await using var renderer = new ComponentRenderer(ComponentRenderer.SignedIn("loner@example.com", user), database: fixture.Database);
+        RenderFragment body = b => b.AddContent(0, "body");
+
+        var page = await renderer.RenderAsync<MainLayout>(new() { [nameof(LayoutComponentBase.Body)] = body });
+
+        Assert.Null(page.QuerySelector("[data-testid=org-switcher]"));
+        Assert.DoesNotContain("workspaces", NavLinks(page));
+        Assert.Contains("organizations/new", NavLinks(page));
+    }
+
     private static List<string> NavLinks(AngleSharp.Html.Dom.IHtmlDocument nav) =>
         nav.QuerySelectorAll("nav a").Select(a => a.GetAttribute("href") ?? "").ToList();
 }

@@ -78,7 +78,7 @@ BEGIN
     SELECT count(*) INTO v_owned FROM public.org_members m WHERE m.user_id = v_user AND m.role = 'owner';
     IF v_limit IS NOT NULL AND v_owned >= v_limit THEN
         RAISE EXCEPTION 'plan_limit_owned_orgs'
-            USING ERRCODE = 'P0001', DETAIL = format('%s plan: at most %s owned organization(s)', v_plan, v_limit);
+            USING ERRCODE = 'P0001', DETAIL = format('%s|%s', v_plan, v_limit);
     END IF;
 
     INSERT INTO public.organizations (slug, name, plan, created_by)

@@ -1,0 +1,119 @@
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using TenantPortal.Data;
+using TenantPortal.Tenancy;
+
+namespace TenantPortal.Features.Organizations;
+
+/// <summary>Creating, renaming and deleting organizations; the database enforces plans, roles and isolation as well.</summary>
+public sealed class OrganizationService(IDbContextFactory<PortalDbContext> dbFactory, TenantContext tenant, TenantSession session)
+{
+    public async Task<(OperationResult Result, Guid? OrgId)> CreateAsync(string name, string slug, CancellationToken cancellationToken = default)
+    {
+        tenant.RequireUser();
+        if (Slugs.Problem(slug) is string problem)
+        {
+            return (OperationResult.Fail(problem, "Slug"), null);
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        try
+        {
+            var id = await db.Database.SqlQuery<Guid>($"SELECT app.create_organization({slug}, {name.Trim()}) AS \"Value\"").SingleAsync(cancellationToken);
+            await session.RefreshAsync(cancellationToken);
+            await session.SwitchAsync(id, null, cancellationToken);
+            return (OperationResult.Ok, id);
+        }
+        catch (PostgresException ex) when (ex.MessageText == "plan_limit_owned_orgs")
+        {
+            return (OperationResult.Fail(PlanLimitMessage(ex.Detail)), null);
+        }
+        catch (PostgresException ex) when (OperationResult.IsRefusal(ex))
+        {
+            return (OperationResult.FromDatabase(ex), null);
+        }
+    }
+
+    public async Task<Organization?> GetCurrentAsync(CancellationToken cancellationToken = default)
+    {
+        tenant.RequireOrg();
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.Organizations.AsNoTracking().SingleOrDefaultAsync(cancellationToken);
+    }
+
+    public async Task<OperationResult> UpdateAsync(string name, string slug, CancellationToken cancellationToken = default)
+    {
+        var orgId = tenant.RequireOrg();
+        if (!tenant.IsOwner)
+        {
+            return OperationResult.Fail("Only an owner can rename the organization or change its address.");
+        }
+
+        if (Slugs.Problem(slug) is string problem)
+        {
+            return OperationResult.Fail(problem, "Slug");
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        try
+        {
+            var changed = await db.Organizations.Where(o => o.Id == orgId).ExecuteUpdateAsync(s => s
+                .SetProperty(o => o.Name, name.Trim())
+                .SetProperty(o => o.Slug, slug)
+                .SetProperty(o => o.UpdatedAt, DateTimeOffset.UtcNow), cancellationToken);
+            if (changed == 0)
+            {
+                return OperationResult.Fail("You are not allowed to change this organization.");
+            }
+        }
+        catch (PostgresException ex) when (OperationResult.IsRefusal(ex))
+        {
+            return OperationResult.FromDatabase(ex);
+        }
+
+        await session.RefreshAsync(cancellationToken);
+        await session.SwitchAsync(orgId, tenant.WorkspaceId, cancellationToken);
+        return OperationResult.Ok;
+    }
+
+    /// <summary>Deletes the active organization and everything under it, when <paramref name="confirmation"/> repeats its address.</summary>
+    public async Task<OperationResult> DeleteAsync(string confirmation, CancellationToken cancellationToken = default)
+    {
+        var orgId = tenant.RequireOrg();
+        if (!tenant.IsOwner)
+        {
+            return OperationResult.Fail("Only an owner can delete the organization.");
+        }
+
+        if (!string.Equals(confirmation.Trim(), tenant.OrgSlug, StringComparison.Ordinal))
+        {
+            return OperationResult.Fail($"Type {tenant.OrgSlug} to confirm.", "Confirmation");
+        }
+
+        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+        {
+            if (await db.Organizations.Where(o => o.Id == orgId).ExecuteDeleteAsync(cancellationToken) == 0)
+            {
+                return OperationResult.Fail("You are not allowed to delete this organization.");
+            }
+        }
+
+        tenant.Leave();
+        await session.RefreshAsync(cancellationToken);
+        if (session.Organizations.Count > 0)
+        {
+            await session.SwitchAsync(session.Organizations[0].Id, null, cancellationToken);
+        }
+
+        return OperationResult.Ok;
+    }
+
+    /// <summary>"free|1" (plan code and limit, from the database) as a sentence naming both.</summary>
+    internal static string PlanLimitMessage(string? detail)
+    {
+        var (plan, limit) = detail?.Split('|') is [var code, var max] ? (code, max) : ("current", "no more");
+        var noun = limit == "1" ? "organization" : "organizations";
+        return $"The {char.ToUpperInvariant(plan[0])}{plan[1..]} plan lets you own {limit} {noun}, and you already do. " +
+            "Upgrade your plan to create another, or ask to be invited to an existing one.";
+    }
+}

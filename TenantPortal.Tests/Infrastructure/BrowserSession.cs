@@ -81,6 +81,24 @@ public sealed partial class BrowserSession : IAsyncDisposable
         await Assertions.Expect(Page.GetByRole(AriaRole.Heading, new() { NameRegex = WelcomePattern() })).ToBeVisibleAsync();
     }
 
+    /// <summary>Picks an organization (or workspace) in the top-bar switcher and waits for the switch to show.</summary>
+    public async Task SwitchToAsync(string name, string which = "org")
+    {
+        await Page.Locator($".tp-switcher-{which}").ClickAsync();
+        await Page.Locator(".rz-dropdown-panel:visible li.rz-dropdown-item").GetByText(name, new() { Exact = true }).ClickAsync();
+        await Assertions.Expect(Page.Locator($".tp-switcher-{which} .rz-dropdown-label")).ToHaveTextAsync(name);
+    }
+
+    /// <summary>Creates an organization through the onboarding form.</summary>
+    public async Task CreateOrganizationAsync(string name)
+    {
+        await GotoInteractiveAsync("organizations/new");
+        await Page.GetByLabel("Name", new() { Exact = true }).FillAsync(name);
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Create organization" }).ClickAsync();
+        await Assertions.Expect(Page.GetByRole(AriaRole.Heading, new() { Name = "Workspaces", Exact = true })).ToBeVisibleAsync();
+        await Assertions.Expect(Page.Locator(".tp-switcher-org .rz-dropdown-label")).ToHaveTextAsync(name);
+    }
+
     public async ValueTask DisposeAsync() => await context.DisposeAsync();
 
     [GeneratedRegex("^Welcome, ")]

@@ -33,7 +33,7 @@ public sealed class OrganizationCreationTests(DatabaseFixture fixture) : IClassF
                 await Tenants.CreateOrganizationAsync(Db, user, $"race-{tag}-{i}", $"Race {i}");
                 return "created";
             }
-            catch (PostgresException ex) when (ex.MessageText == "plan_limit_owned_orgs")
+            catch (PostgresException ex) when (ex.MessageText == "plan_limit_owned_orgs|free|1")
             {
                 return "limit";
             }

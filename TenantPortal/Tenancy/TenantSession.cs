@@ -40,7 +40,7 @@ public sealed class TenantSession(TenantContext tenant, IDbContextFactory<Portal
         }
 
         initialized = true;
-        await RefreshAsync(cancellationToken);
+        Organizations = await LoadAsync(cancellationToken);
         if (tenant.OrgId is null)
         {
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -55,7 +55,7 @@ public sealed class TenantSession(TenantContext tenant, IDbContextFactory<Portal
         Changed?.Invoke();
     }
 
-    /// <summary>Reloads the user's organizations; if the active one is no longer among them, moves to another.</summary>
+    /// <summary>Reloads the user's organizations; if the active one is no longer among them, moves to another with a notice.</summary>
     public async Task RefreshAsync(CancellationToken cancellationToken = default)
     {
         if (tenant.UserId is null)
@@ -63,21 +63,26 @@ public sealed class TenantSession(TenantContext tenant, IDbContextFactory<Portal
             return;
         }
 
+        var (previousId, previousName) = (tenant.OrgId, tenant.OrgName);
         Organizations = await LoadAsync(cancellationToken);
-        if (tenant.OrgId is Guid active && Organizations.FirstOrDefault(o => o.Id == active) is not { } current)
+        var current = Organizations.FirstOrDefault(o => o.Id == previousId);
+        if (current is null)
         {
-            var lost = tenant.OrgName;
             tenant.Leave();
-            Notice = $"You no longer have access to {lost}.";
-            if (First(Organizations) is { } next)
+            var next = First(Organizations);
+            if (next is not null)
             {
                 Enter(next, null);
-                Notice += $" You are now in {next.Name}.";
+            }
+
+            if (previousId is not null)
+            {
+                Notice = $"You no longer have access to {previousName}." + (next is null ? "" : $" You are now in {next.Name}.");
             }
         }
-        else if (tenant.OrgId is Guid id && Organizations.First(o => o.Id == id) is var org && org.Role != tenant.OrgRole)
+        else if (current.Role != tenant.OrgRole || current.Name != tenant.OrgName || current.Slug != tenant.OrgSlug)
         {
-            Enter(org, tenant.WorkspaceId);
+            Enter(current, tenant.WorkspaceId);
         }
 
         Changed?.Invoke();
@@ -127,23 +132,18 @@ public sealed class TenantSession(TenantContext tenant, IDbContextFactory<Portal
 
     private async Task<IReadOnlyList<OrgChoice>> LoadAsync(CancellationToken cancellationToken)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         List<MyOrganizationRow> rows;
         try
         {
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
             rows = await ReadAsync(db, cancellationToken);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InsufficientPrivilege && tenant.OrgId is not null)
         {
-            // The active organization was refused when the connection opened: list from the user's session instead.
-            var (orgId, orgName) = (tenant.OrgId, tenant.OrgName);
+            // The database refused the active organization when the connection opened: list from the user's own session.
             tenant.Leave();
-            await using var bare = await dbFactory.CreateDbContextAsync(cancellationToken);
-            rows = await ReadAsync(bare, cancellationToken);
-            if (rows.All(r => r.OrgId != orgId))
-            {
-                Notice = $"You no longer have access to {orgName}.";
-            }
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            rows = await ReadAsync(db, cancellationToken);
         }
 
         return rows.GroupBy(r => (r.OrgId, r.Slug, r.Name, r.Role))

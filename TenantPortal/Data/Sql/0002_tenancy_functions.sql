@@ -77,8 +77,8 @@ BEGIN
     SELECT p.max_owned_orgs INTO v_limit FROM public.plans p WHERE p.code = v_plan;
     SELECT count(*) INTO v_owned FROM public.org_members m WHERE m.user_id = v_user AND m.role = 'owner';
     IF v_limit IS NOT NULL AND v_owned >= v_limit THEN
-        RAISE EXCEPTION 'plan_limit_owned_orgs'
-            USING ERRCODE = 'P0001', DETAIL = format('%s|%s', v_plan, v_limit);
+        -- Message, not DETAIL: clients hide details by default. Read as plan_limit_owned_orgs|<plan>|<limit>.
+        RAISE EXCEPTION 'plan_limit_owned_orgs|%|%', v_plan, v_limit USING ERRCODE = 'P0001';
     END IF;
 
     INSERT INTO public.organizations (slug, name, plan, created_by)

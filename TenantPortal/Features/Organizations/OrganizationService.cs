@@ -24,9 +24,9 @@ public sealed class OrganizationService(IDbContextFactory<PortalDbContext> dbFac
             await session.SwitchAsync(id, null, cancellationToken);
             return (OperationResult.Ok, id);
         }
-        catch (PostgresException ex) when (ex.MessageText == "plan_limit_owned_orgs")
+        catch (PostgresException ex) when (ex.MessageText.StartsWith(PlanLimitPrefix, StringComparison.Ordinal))
         {
-            return (OperationResult.Fail(PlanLimitMessage(ex.Detail)), null);
+            return (OperationResult.Fail(PlanLimitMessage(ex.MessageText)), null);
         }
         catch (PostgresException ex) when (OperationResult.IsRefusal(ex))
         {
@@ -108,10 +108,12 @@ public sealed class OrganizationService(IDbContextFactory<PortalDbContext> dbFac
         return OperationResult.Ok;
     }
 
-    /// <summary>"free|1" (plan code and limit, from the database) as a sentence naming both.</summary>
-    internal static string PlanLimitMessage(string? detail)
+    private const string PlanLimitPrefix = "plan_limit_owned_orgs|";
+
+    /// <summary>The database's "plan_limit_owned_orgs|free|1" as a sentence naming the plan and the limit.</summary>
+    internal static string PlanLimitMessage(string message)
     {
-        var (plan, limit) = detail?.Split('|') is [var code, var max] ? (code, max) : ("current", "no more");
+        var (plan, limit) = message.Split('|') is [_, var code, var max] ? (code, max) : ("current", "no more");
         var noun = limit == "1" ? "organization" : "organizations";
         return $"The {char.ToUpperInvariant(plan[0])}{plan[1..]} plan lets you own {limit} {noun}, and you already do. " +
             "Upgrade your plan to create another, or ask to be invited to an existing one.";

@@ -1,0 +1,47 @@
+using System.Security.Claims;
+using Microsoft.Extensions.DependencyInjection;
+using TenantPortal.Features.Organizations;
+using TenantPortal.Features.Workspaces;
+using TenantPortal.Hosting;
+using TenantPortal.Tenancy;
+
+namespace TenantPortal.Tests.Infrastructure;
+
+/// <summary>The app's services wired as in Program, with one DI scope per simulated circuit.</summary>
+public sealed class Circuits : IAsyncDisposable
+{
+    private readonly ServiceProvider services;
+
+    public Circuits(TestDatabase database)
+    {
+        var collection = new ServiceCollection();
+        collection.AddPortalDbContext(database.AppConnectionString);
+        collection.AddScoped<OrganizationService>();
+        collection.AddScoped<WorkspaceService>();
+        services = collection.BuildServiceProvider();
+    }
+
+    /// <summary>A circuit signed in as <paramref name="user"/>, in its last-used (or first) organization.</summary>
+    public async Task<Circuit> OpenAsync(Guid user)
+    {
+        var scope = services.CreateAsyncScope();
+        var principal = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, user.ToString())], "Test"));
+        await scope.ServiceProvider.GetRequiredService<TenantSession>().InitializeAsync(principal);
+        return new Circuit(scope);
+    }
+
+    public ValueTask DisposeAsync() => services.DisposeAsync();
+}
+
+public sealed class Circuit(AsyncServiceScope scope) : IAsyncDisposable
+{
+    public TenantSession Session => scope.ServiceProvider.GetRequiredService<TenantSession>();
+
+    public TenantContext Tenant => scope.ServiceProvider.GetRequiredService<TenantContext>();
+
+    public OrganizationService Organizations => scope.ServiceProvider.GetRequiredService<OrganizationService>();
+
+    public WorkspaceService Workspaces => scope.ServiceProvider.GetRequiredService<WorkspaceService>();
+
+    public ValueTask DisposeAsync() => scope.DisposeAsync();
+}

@@ -74,25 +74,12 @@ public static class Tenants
     public static async Task AddMemberAsync(TestDatabase db, Guid owner, Guid org, Guid user, string role, Guid? workspace = null, string workspaceRole = "member")
     {
         await using var connection = await OpenAsync(db, owner, org);
-        await using (var member = new NpgsqlCommand(
-            "INSERT INTO org_members (org_id, user_id, role, invited_by) VALUES (@org, @user, @role, @owner) ON CONFLICT DO NOTHING", connection))
-        {
-            member.Parameters.AddWithValue("org", org);
-            member.Parameters.AddWithValue("user", user);
-            member.Parameters.AddWithValue("role", role);
-            member.Parameters.AddWithValue("owner", owner);
-            await member.ExecuteNonQueryAsync();
-        }
-
+        await ExecuteAsync(connection, "INSERT INTO org_members (org_id, user_id, role, invited_by) VALUES (@org, @user, @role, @owner) ON CONFLICT DO NOTHING",
+            ("org", org), ("user", user), ("role", role), ("owner", owner));
         if (workspace is Guid workspaceId)
         {
-            await using var command = new NpgsqlCommand(
-                "INSERT INTO workspace_members (org_id, workspace_id, user_id, role) VALUES (@org, @ws, @user, @role)", connection);
-            command.Parameters.AddWithValue("org", org);
-            command.Parameters.AddWithValue("ws", workspaceId);
-            command.Parameters.AddWithValue("user", user);
-            command.Parameters.AddWithValue("role", workspaceRole);
-            await command.ExecuteNonQueryAsync();
+            await ExecuteAsync(connection, "INSERT INTO workspace_members (org_id, workspace_id, user_id, role) VALUES (@org, @ws, @user, @role)",
+                ("org", org), ("ws", workspaceId), ("user", user), ("role", workspaceRole));
         }
     }
 

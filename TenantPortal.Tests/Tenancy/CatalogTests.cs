@@ -40,6 +40,21 @@ public sealed class CatalogTests(DatabaseFixture fixture) : IClassFixture<Databa
     }
 
     [Fact]
+    public async Task Portal_app_may_call_only_the_granted_context_functions()
+    {
+        var callable = await Sql.ColumnAsync(fixture.Database.AdminConnectionString, """
+            SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+            WHERE n.nspname = 'app' AND has_function_privilege('portal_app', p.oid, 'EXECUTE')
+            """);
+
+        // What signs or writes the context, or changes the schema, is the owner's alone.
+        Assert.DoesNotContain("context_signature", callable);
+        Assert.DoesNotContain("write_context", callable);
+        Assert.DoesNotContain("secure_tenant_table", callable);
+        Assert.Contains("enter_user_context", callable); // positive control
+    }
+
+    [Fact]
     public async Task Portal_app_lacks_bypassrls_and_owns_nothing()
     {
         Assert.False(await Sql.ScalarAsync<bool>(fixture.Database.AdminConnectionString, "SELECT rolbypassrls FROM pg_roles WHERE rolname = 'portal_app'"));

@@ -1,5 +1,5 @@
 GRANT USAGE ON SCHEMA app TO portal_app;
-REVOKE ALL ON ALL FUNCTIONS IN SCHEMA app FROM PUBLIC;
+REVOKE ALL ON ALL ROUTINES IN SCHEMA app FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
     app.current_user_id(), app.current_org_id(), app.current_org_role(), app.current_workspace_ids(),
     app.current_project_id(), app.current_actor_type(), app.current_actor_id(), app.is_platform_admin(),

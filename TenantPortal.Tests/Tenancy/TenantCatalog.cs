@@ -29,5 +29,19 @@ internal static class TenantCatalog
         ORDER BY c.relname
         """);
 
+    /// <summary>Tenant tables (the audit log itself aside) whose row changes are not recorded by the audit trigger.</summary>
+    public static Task<List<string>> UnauditedAsync(string connectionString) => Infrastructure.Sql.ColumnAsync(connectionString, """
+        SELECT c.relname
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+          AND c.relname NOT IN ('audit_events')
+          AND (c.relname = 'organizations'
+               OR EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'org_id' AND NOT a.attisdropped))
+          AND NOT EXISTS (SELECT 1 FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
+                          WHERE t.tgrelid = c.oid AND p.proname = 'audit_row_change'
+                            AND (t.tgtype & 28) = 28 AND (t.tgtype & 1) = 1)
+        ORDER BY c.relname
+        """);
+
     public static string TenantColumn(string table) => table == "organizations" ? "id" : "org_id";
 }

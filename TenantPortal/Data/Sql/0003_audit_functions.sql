@@ -97,9 +97,10 @@ $$;
 CREATE PROCEDURE app.audit_table(p_table regclass, p_entity text, p_actions text[] DEFAULT NULL)
 LANGUAGE plpgsql AS $$
 BEGIN
+    -- Trigger arguments are strings; a missing action must be left out, not passed as the text 'null'.
     EXECUTE format('CREATE TRIGGER audit_row_change AFTER INSERT OR UPDATE OR DELETE ON %s FOR EACH ROW
-                    EXECUTE FUNCTION app.audit_row_change(%L, %L, %L, %L)',
-                   p_table, p_entity, p_actions[1], p_actions[2], p_actions[3]);
+                    EXECUTE FUNCTION app.audit_row_change(%s)',
+                   p_table, (SELECT string_agg(quote_literal(a), ', ') FROM unnest(ARRAY[p_entity] || coalesce(p_actions, '{}')) a));
 END;
 $$;
 

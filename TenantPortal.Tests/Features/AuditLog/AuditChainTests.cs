@@ -1,0 +1,135 @@
+using Npgsql;
+using TenantPortal.Tests.Infrastructure;
+
+namespace TenantPortal.Tests.Features.AuditLog;
+
+public sealed class AuditChainTests(DatabaseFixture fixture) : IClassFixture<DatabaseFixture>
+{
+    private TestDatabase Db => fixture.Database;
+
+    [Theory]
+    [InlineData("UPDATE audit_events SET action = 'forged'")]
+    [InlineData("DELETE FROM audit_events")]
+    [InlineData("TRUNCATE audit_events")]
+    public async Task Nobody_changes_or_removes_events_not_even_the_owner(string statement)
+    {
+        var world = await TwoTenants.CreateAsync(Db);
+        var before = await CountAsync(world.OrgA);
+
+        await using (var app = await Tenants.OpenAsync(Db, world.OwnerA, world.OrgA))
+        {
+            var asApp = await Assert.ThrowsAsync<PostgresException>(() => Tenants.ExecuteAsync(app, statement));
+            Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, asApp.SqlState);
+        }
+
+        var asOwner = await Assert.ThrowsAsync<PostgresException>(() => Sql.ExecuteAsync(Db.OwnerConnectionString, statement));
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, asOwner.SqlState);
+        Assert.Contains("append-only", asOwner.MessageText, StringComparison.Ordinal);
+        Assert.Equal(before, await CountAsync(world.OrgA));
+    }
+
+    [Fact]
+    public async Task Eight_writers_appending_a_thousand_events_to_one_chain_leave_it_whole()
+    {
+        var world = await TwoTenants.CreateAsync(Db);
+        var before = await CountAsync(world.OrgA);
+
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(async writer =>
+        {
+            await using var connection = await Tenants.OpenAsync(Db, world.OwnerA, world.OrgA);
+            for (var i = 0; i < 125; i++)
+            {
+                await Tenants.ExecuteAsync(connection, "SELECT app.record_event('read', 'test', @id)", ("id", $"{writer}-{i}"));
+            }
+        }));
+
+        var result = await VerifyAsync(world.OwnerA, world.OrgA);
+        Assert.True(result.Ok, result.Problem);
+        Assert.Equal(before + 1000, result.Events);
+        Assert.Equal(before + 1000, await Sql.ScalarAsync<long>(Db.AdminConnectionString,
+            "SELECT count(DISTINCT seq) FROM audit_events WHERE chain_key = @o AND seq BETWEEN 1 AND @n", ("o", world.OrgA), ("n", before + 1000)));
+    }
+
+    [Fact]
+    public async Task An_edited_event_is_named_by_the_verifier()
+    {
+        var world = await TwoTenants.CreateAsync(Db);
+        Assert.True((await VerifyAsync(world.OwnerA, world.OrgA)).Ok); // positive control
+
+        // Only a superuser disabling triggers can do this; the chain still gives it away.
+        await Sql.ExecuteAsync(Db.AdminConnectionString, """
+            SET session_replication_role = replica;
+            UPDATE audit_events SET details = '{"forged": true}' WHERE chain_key = @o AND seq = 3;
+            """, ("o", world.OrgA));
+
+        var result = await VerifyAsync(world.OwnerA, world.OrgA);
+        Assert.False(result.Ok);
+        Assert.Equal(3, result.BrokenSeq);
+        Assert.Equal("content does not match its hash", result.Problem);
+        Assert.Equal(2, result.Events);
+    }
+
+    [Fact]
+    public async Task A_removed_event_is_named_by_the_verifier()
+    {
+        var world = await TwoTenants.CreateAsync(Db);
+
+        await Sql.ExecuteAsync(Db.AdminConnectionString, """
+            SET session_replication_role = replica;
+            DELETE FROM audit_events WHERE chain_key = @o AND seq = 2;
+            """, ("o", world.OrgA));
+
+        var result = await VerifyAsync(world.OwnerA, world.OrgA);
+        Assert.False(result.Ok);
+        Assert.Equal(2, result.BrokenSeq);
+        Assert.Equal("event 2 is missing", result.Problem);
+    }
+
+    [Fact]
+    public async Task Only_owners_and_admins_read_and_verify_their_organizations_events()
+    {
+        var world = await TwoTenants.CreateAsync(Db);
+        await using var owner = await Tenants.OpenAsync(Db, world.OwnerA, world.OrgA);
+        await using var member = await Tenants.OpenAsync(Db, world.MemberA, world.OrgA);
+
+        Assert.True(await Tenants.CountAsync(owner, "SELECT count(*) FROM audit_events") > 0); // positive control
+        Assert.Equal(0, await Tenants.CountAsync(owner, "SELECT count(*) FROM audit_events WHERE org_id <> @a OR org_id IS NULL", ("a", world.OrgA)));
+        Assert.Equal(0, await Tenants.CountAsync(member, "SELECT count(*) FROM audit_events"));
+        var memberVerify = await Assert.ThrowsAsync<PostgresException>(() => VerifyAsync(world.MemberA, world.OrgA));
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, memberVerify.SqlState);
+        var foreignVerify = await Assert.ThrowsAsync<PostgresException>(() => VerifyAsync(world.OwnerA, world.OrgA, chain: world.OrgB));
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, foreignVerify.SqlState);
+    }
+
+    [Fact]
+    public async Task Platform_events_go_to_the_platform_chain_and_each_user_reads_only_their_own()
+    {
+        var world = await TwoTenants.CreateAsync(Db);
+        await using (var session = await Tenants.OpenAsync(Db, world.MemberA))
+        {
+            await Tenants.ExecuteAsync(session, "SELECT app.record_event('login')");
+        }
+
+        await using (var other = await Tenants.OpenAsync(Db, world.OwnerB))
+        {
+            await Tenants.ExecuteAsync(other, "SELECT app.record_event('login')");
+            Assert.Equal(1, await Tenants.CountAsync(other, "SELECT count(*) FROM audit_events WHERE action = 'login'"));
+        }
+
+        Assert.True(await Sql.ScalarAsync<long>(Db.AdminConnectionString,
+            "SELECT count(*) FROM audit_events WHERE org_id IS NULL AND chain_key = '00000000-0000-0000-0000-000000000000' AND action = 'login'") >= 2);
+    }
+
+    private async Task<long> CountAsync(Guid org) =>
+        await Sql.ScalarAsync<long>(Db.AdminConnectionString, "SELECT count(*) FROM audit_events WHERE org_id = @o", ("o", org));
+
+    private async Task<(bool Ok, long Events, long? BrokenSeq, string? Problem)> VerifyAsync(Guid user, Guid org, Guid? chain = null)
+    {
+        await using var connection = await Tenants.OpenAsync(Db, user, org);
+        await using var command = new NpgsqlCommand("SELECT ok, events, broken_seq, problem FROM app.verify_audit_chain(@c)", connection);
+        command.Parameters.AddWithValue("c", chain ?? org);
+        await using var reader = await command.ExecuteReaderAsync(TestContext.Current.CancellationToken);
+        await reader.ReadAsync(TestContext.Current.CancellationToken);
+        return (reader.GetBoolean(0), reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetInt64(2), reader.IsDBNull(3) ? null : reader.GetString(3));
+    }
+}

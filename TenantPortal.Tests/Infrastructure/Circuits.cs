@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Microsoft.Extensions.DependencyInjection;
+using TenantPortal.Features.AuditLog;
 using TenantPortal.Features.Organizations;
 using TenantPortal.Features.Workspaces;
 using TenantPortal.Hosting;
@@ -18,6 +19,7 @@ public sealed class Circuits : IAsyncDisposable
         collection.AddPortalDbContext(database.AppConnectionString);
         collection.AddScoped<OrganizationService>();
         collection.AddScoped<WorkspaceService>();
+        collection.AddScoped<AuditLogService>();
         services = collection.BuildServiceProvider();
     }
 
@@ -42,6 +44,8 @@ public sealed class Circuit(AsyncServiceScope scope) : IAsyncDisposable
     public OrganizationService Organizations => scope.ServiceProvider.GetRequiredService<OrganizationService>();
 
     public WorkspaceService Workspaces => scope.ServiceProvider.GetRequiredService<WorkspaceService>();
+
+    public AuditLogService Audit => scope.ServiceProvider.GetRequiredService<AuditLogService>();
 
     public ValueTask DisposeAsync() => scope.DisposeAsync();
 }

@@ -1,5 +1,6 @@
 using Radzen;
 using TenantPortal.Components.Account;
+using TenantPortal.Features.AuditLog;
 using TenantPortal.Features.Organizations;
 using TenantPortal.Features.Preferences;
 using TenantPortal.Features.Workspaces;
@@ -15,6 +16,7 @@ internal static class UiExtensions
         builder.Services.AddScoped<ThemePreferences>();
         builder.Services.AddScoped<OrganizationService>();
         builder.Services.AddScoped<WorkspaceService>();
+        builder.Services.AddScoped<AuditLogService>();
         return builder;
     }
 

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
+using TenantPortal.Features.AuditLog;
 using TenantPortal.Features.Organizations;
 using TenantPortal.Features.Workspaces;
 using TenantPortal.Tenancy;
@@ -22,6 +23,7 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options, T
     public DbSet<WorkspaceMember> WorkspaceMembers => Set<WorkspaceMember>();
     public DbSet<Plan> Plans => Set<Plan>();
     public DbSet<UserSubscription> UserSubscriptions => Set<UserSubscription>();
+    public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
 
     // Read per query: EF parameterizes members of the context instance.
     private Guid? CurrentOrgId => Tenant?.OrgId;
@@ -36,7 +38,9 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options, T
         builder.Entity<OrgMember>().HasQueryFilter(TenantFilter, m => m.OrgId == CurrentOrgId);
         builder.Entity<Workspace>().HasQueryFilter(TenantFilter, w => w.OrgId == CurrentOrgId);
         builder.Entity<WorkspaceMember>().HasQueryFilter(TenantFilter, m => m.OrgId == CurrentOrgId);
+        // The log's own policy also admits platform admins and a user's own sign-ins; queries name the organization explicitly.
 
+        JsonText.Register(builder);
         builder.UseSnakeCaseNames();
     }
 }

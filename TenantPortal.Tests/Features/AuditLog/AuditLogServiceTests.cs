@@ -1,0 +1,118 @@
+using TenantPortal.Features.AuditLog;
+using TenantPortal.Tests.Infrastructure;
+
+namespace TenantPortal.Tests.Features.AuditLog;
+
+public sealed class AuditLogServiceTests(DatabaseFixture fixture) : IClassFixture<DatabaseFixture>, IAsyncDisposable
+{
+    private readonly Circuits circuits = new(fixture.Database);
+
+    [Fact]
+    public async Task Pages_are_keyset_paged_newest_first_without_overlap_and_only_of_the_active_organization()
+    {
+        var world = await TwoTenants.CreateAsync(fixture.Database);
+        await RecordAsync(world.OwnerA, world.OrgA, 120, "read");
+        await RecordAsync(world.OwnerB, world.OrgB, 5, "read");
+        await using var owner = await circuits.OpenAsync(world.OwnerA);
+
+        var seen = new List<long>();
+        long? cursor = null;
+        AuditPage page;
+        do
+        {
+            page = await owner.Audit.PageAsync(new AuditFilter(), cursor);
+            Assert.True(page.Events.Count <= AuditLogService.PageSize);
+            seen.AddRange(page.Events.Select(e => e.Seq));
+            Assert.All(page.Events, e => Assert.Equal(world.OrgA, e.OrgId));
+            cursor = page.OlderThan;
+        }
+        while (page.HasOlder);
+
+        var total = await Sql.ScalarAsync<long>(fixture.Database.AdminConnectionString, "SELECT count(*) FROM audit_events WHERE org_id = @o", ("o", world.OrgA));
+        Assert.Equal(total, seen.Count);
+        Assert.Equal(seen.OrderDescending(), seen);
+        Assert.Equal(seen.Count, seen.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Filters_narrow_by_action_status_entity_and_text()
+    {
+        var world = await TwoTenants.CreateAsync(fixture.Database);
+        await using (var connection = await Tenants.OpenAsync(fixture.Database, world.OwnerA, world.OrgA))
+        {
+            await Tenants.ExecuteAsync(connection, """SELECT app.record_event('export', 'audit_events', NULL, '{"format": "csv", "note": "100%_done"}'::jsonb)""");
+            await Tenants.ExecuteAsync(connection, """SELECT app.record_event('export', 'audit_events', NULL, '{"format": "jsonl"}'::jsonb, 'failure', 'disk full')""");
+        }
+
+        await using var owner = await circuits.OpenAsync(world.OwnerA);
+
+        var exports = await owner.Audit.PageAsync(new AuditFilter { Actions = ["export"] });
+        var failures = await owner.Audit.PageAsync(new AuditFilter { Status = "failure" });
+        var csv = await owner.Audit.PageAsync(new AuditFilter { Text = "CSV" });
+        var literal = await owner.Audit.PageAsync(new AuditFilter { Text = "100%_d" });
+        var wildcard = await owner.Audit.PageAsync(new AuditFilter { Text = "1_0" });
+        var workspaces = await owner.Audit.PageAsync(new AuditFilter { EntityType = "workspaces" });
+        var future = await owner.Audit.PageAsync(new AuditFilter { From = DateTime.UtcNow.AddDays(2) });
+
+        Assert.Equal(2, exports.Events.Count);
+        Assert.Equal("disk full", Assert.Single(failures.Events).ErrorMessage);
+        Assert.Equal("export", Assert.Single(csv.Events).Action);
+        Assert.Single(literal.Events);
+        Assert.Empty(wildcard.Events); // "_" is a character to find, not a wildcard
+        Assert.All(workspaces.Events, e => Assert.Equal("workspaces", e.EntityType));
+        Assert.NotEmpty(workspaces.Events);
+        Assert.Empty(future.Events);
+    }
+
+    [Theory]
+    [InlineData(true, "The start date is after the end date; swap them or change one.")]
+    [InlineData(false, "Search with at most 200 characters.")]
+    public async Task Bad_filters_are_explained_not_executed(bool invertedDates, string message)
+    {
+        var filter = invertedDates
+            ? new AuditFilter { From = new DateTime(2026, 5, 2), To = new DateTime(2026, 5, 1) }
+            : new AuditFilter { Text = new string('x', 201) };
+        var world = await TwoTenants.CreateAsync(fixture.Database);
+        await using var owner = await circuits.OpenAsync(world.OwnerA);
+
+        Assert.Equal(message, filter.Problem);
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => owner.Audit.PageAsync(filter));
+        Assert.StartsWith(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Verifying_reports_the_chain_and_records_that_it_did()
+    {
+        var world = await TwoTenants.CreateAsync(fixture.Database);
+        await using var owner = await circuits.OpenAsync(world.OwnerA);
+
+        var result = await owner.Audit.VerifyAsync();
+
+        Assert.True(result.Ok, result.Problem);
+        Assert.Equal(64, result.HeadHash.Length);
+        Assert.Equal(1L, await Sql.ScalarAsync<long>(fixture.Database.AdminConnectionString,
+            "SELECT count(*) FROM audit_events WHERE org_id = @o AND action = 'chain_verify' AND details ->> 'ok' = 'true'", ("o", world.OrgA)));
+    }
+
+    [Fact]
+    public async Task A_member_who_is_not_an_admin_sees_no_events()
+    {
+        var world = await TwoTenants.CreateAsync(fixture.Database);
+        await using var member = await circuits.OpenAsync(world.MemberA);
+        await using var owner = await circuits.OpenAsync(world.OwnerA);
+
+        Assert.Empty((await member.Audit.PageAsync(new AuditFilter())).Events);
+        Assert.NotEmpty((await owner.Audit.PageAsync(new AuditFilter())).Events); // positive control
+    }
+
+    private async Task RecordAsync(Guid user, Guid org, int count, string action)
+    {
+        await using var connection = await Tenants.OpenAsync(fixture.Database, user, org);
+        for (var i = 0; i < count; i++)
+        {
+            await Tenants.ExecuteAsync(connection, "SELECT app.record_event(@action)", ("action", action));
+        }
+    }
+
+    public ValueTask DisposeAsync() => circuits.DisposeAsync();
+}

@@ -1,0 +1,26 @@
+namespace TenantPortal.Features.AuditLog;
+
+/// <summary>What the viewer asks for; <see cref="Problem"/> says what is wrong with it, if anything.</summary>
+public sealed record AuditFilter
+{
+    public const int MaxTextLength = 200;
+
+    public DateTime? From { get; init; }
+    public DateTime? To { get; init; }
+    public string? ActorType { get; init; }
+    public IReadOnlyCollection<string> Actions { get; init; } = [];
+    public string? EntityType { get; init; }
+    public string? EntityId { get; init; }
+    public string? Status { get; init; }
+    public string? Text { get; init; }
+
+    public string? Problem =>
+        From is not null && To is not null && From > To ? "The start date is after the end date; swap them or change one."
+        : Text?.Length > MaxTextLength ? $"Search with at most {MaxTextLength} characters."
+        : null;
+}
+
+/// <summary>One page of events, newest first, with the keys to the pages either side (keyset pagination).</summary>
+public sealed record AuditPage(IReadOnlyList<AuditEvent> Events, long? OlderThan, bool HasOlder);
+
+public sealed record AuditVerification(bool Ok, long Events, string HeadHash, long? BrokenSeq, string? Problem);

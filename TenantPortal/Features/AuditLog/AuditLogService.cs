@@ -1,0 +1,114 @@
+using Microsoft.EntityFrameworkCore;
+using TenantPortal.Data;
+using TenantPortal.Tenancy;
+
+namespace TenantPortal.Features.AuditLog;
+
+/// <summary>Reads the active organization's audit log (row-level security decides what is visible) and verifies its chain.</summary>
+public sealed class AuditLogService(IDbContextFactory<PortalDbContext> dbFactory, TenantContext tenant)
+{
+    public const int PageSize = 50;
+
+    /// <summary>Events of the active organization matching the filter, newest first, older than <paramref name="olderThan"/> (a seq).</summary>
+    public async Task<AuditPage> PageAsync(AuditFilter filter, long? olderThan = null, CancellationToken cancellationToken = default)
+    {
+        var orgId = tenant.RequireOrg();
+        if (filter.Problem is string problem)
+        {
+            throw new ArgumentException(problem, nameof(filter));
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var query = db.AuditEvents.Where(e => e.OrgId == orgId);
+        if (olderThan is long before)
+        {
+            query = query.Where(e => e.Seq < before);
+        }
+
+        if (filter.From is DateTime from)
+        {
+            var start = new DateTimeOffset(DateTime.SpecifyKind(from.Date, DateTimeKind.Utc));
+            query = query.Where(e => e.OccurredAt >= start);
+        }
+
+        if (filter.To is DateTime to)
+        {
+            var end = new DateTimeOffset(DateTime.SpecifyKind(to.Date.AddDays(1), DateTimeKind.Utc));
+            query = query.Where(e => e.OccurredAt < end);
+        }
+
+        if (!string.IsNullOrEmpty(filter.ActorType))
+        {
+            query = query.Where(e => e.ActorType == filter.ActorType);
+        }
+
+        if (filter.Actions.Count > 0)
+        {
+            var actions = filter.Actions.ToList();
+            query = query.Where(e => actions.Contains(e.Action));
+        }
+
+        if (!string.IsNullOrWhiteSpace(filter.EntityType))
+        {
+            query = query.Where(e => e.EntityType == filter.EntityType);
+        }
+
+        if (!string.IsNullOrWhiteSpace(filter.EntityId))
+        {
+            query = query.Where(e => e.EntityId == filter.EntityId.Trim());
+        }
+
+        if (!string.IsNullOrEmpty(filter.Status))
+        {
+            query = query.Where(e => e.Status == filter.Status);
+        }
+
+        if (!string.IsNullOrWhiteSpace(filter.Text))
+        {
+            // A plain substring of the details' text; ILIKE wildcards typed by the user are taken literally.
+            var pattern = "%" + filter.Text.Trim().Replace(@"\", @"\\", StringComparison.Ordinal).Replace("%", @"\%", StringComparison.Ordinal).Replace("_", @"\_", StringComparison.Ordinal) + "%";
+            query = query.Where(e => EF.Functions.ILike(JsonText.Of(e.Details), pattern, @"\"));
+        }
+
+        var events = await query.OrderByDescending(e => e.Seq).Take(PageSize + 1).AsNoTracking().ToListAsync(cancellationToken);
+        var hasOlder = events.Count > PageSize;
+        if (hasOlder)
+        {
+            events.RemoveAt(events.Count - 1);
+        }
+
+        return new AuditPage(events, events.Count > 0 ? events[^1].Seq : null, hasOlder);
+    }
+
+    /// <summary>The actions and entity types present in the organization's log, for the filter lists.</summary>
+    public async Task<(List<string> Actions, List<string> EntityTypes)> VocabularyAsync(CancellationToken cancellationToken = default)
+    {
+        var orgId = tenant.RequireOrg();
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var actions = await db.AuditEvents.Where(e => e.OrgId == orgId).Select(e => e.Action).Distinct().OrderBy(a => a).ToListAsync(cancellationToken);
+        var entities = await db.AuditEvents.Where(e => e.OrgId == orgId && e.EntityType != null).Select(e => e.EntityType!).Distinct().OrderBy(a => a).ToListAsync(cancellationToken);
+        return (actions, entities);
+    }
+
+    /// <summary>Walks the organization's chain in the database and records that it did.</summary>
+    public async Task<AuditVerification> VerifyAsync(CancellationToken cancellationToken = default)
+    {
+        var orgId = tenant.RequireOrg();
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var result = await db.Database.SqlQuery<AuditVerification>($"""
+            SELECT ok AS "Ok", events AS "Events", head_hash AS "HeadHash", broken_seq AS "BrokenSeq", problem AS "Problem"
+            FROM app.verify_audit_chain({orgId})
+            """).SingleAsync(cancellationToken);
+        var details = System.Text.Json.JsonSerializer.Serialize(new { ok = result.Ok, events = result.Events, head = result.HeadHash, broken_seq = result.BrokenSeq });
+        await db.Database.ExecuteSqlAsync($"SELECT app.record_event('chain_verify', 'audit_events', NULL, {details}::jsonb, {(result.Ok ? "success" : "failure")}, {result.Problem})", cancellationToken);
+        return result;
+    }
+
+    /// <summary>Display names of the people who acted, for the grid.</summary>
+    public async Task<Dictionary<Guid, string>> ActorNamesAsync(IEnumerable<Guid> ids, CancellationToken cancellationToken = default)
+    {
+        var wanted = ids.Distinct().ToList();
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.Users.Where(u => wanted.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.DisplayName ?? u.Email ?? u.Id.ToString(), cancellationToken);
+    }
+}

@@ -42,9 +42,20 @@ public sealed class AccountFlowTests(BrowserApp browser)
         await Expect(page.Locator(".tp-layout")).ToHaveAttributeAsync("data-interactive", "true");
         await Expect(page.Locator(".tp-user-name")).ToHaveTextAsync(email);
 
+        // Both attempts are on the record, and the person sees them in their account settings.
+        await page.GotoAsync("Account/Manage");
+        var history = page.GetByTestId("sign-in-history");
+        await Expect(history.Locator("li").First).ToContainTextAsync("Signed in");
+        await Expect(history).ToContainTextAsync("Failed sign-in");
+        await page.GotoAsync("");
+
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
         await Expect(page.Locator(".rz-header").GetByRole(AriaRole.Link, new() { Name = "Sign in" })).ToBeVisibleAsync();
         await Expect(page.Locator(".tp-user-name")).ToHaveCountAsync(0);
+        Assert.Equal(["login_failed", "login", "logout"], await Sql.ColumnAsync(browser.Database.AdminConnectionString, $"""
+            SELECT e.action FROM audit_events e JOIN users u ON u.id = e.actor_id
+            WHERE e.org_id IS NULL AND u.email = '{email}' ORDER BY e.seq
+            """));
 
         // Signed out for real: an account page sends the visitor to sign in.
         await page.GotoAsync("Account/Manage");

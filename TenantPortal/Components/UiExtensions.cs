@@ -17,6 +17,7 @@ internal static class UiExtensions
         builder.Services.AddScoped<OrganizationService>();
         builder.Services.AddScoped<WorkspaceService>();
         builder.Services.AddScoped<AuditLogService>();
+        builder.Services.AddSingleton<SignInEvents>();
         return builder;
     }
 

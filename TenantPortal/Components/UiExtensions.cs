@@ -26,6 +26,7 @@ internal static class UiExtensions
         app.MapStaticAssets();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.MapAccountEndpoints();
+        app.MapAuditExport();
         return app;
     }
 }

@@ -12,19 +12,50 @@ public sealed class AuditLogService(IDbContextFactory<PortalDbContext> dbFactory
     /// <summary>Events of the active organization matching the filter, newest first, older than <paramref name="olderThan"/> (a seq).</summary>
     public async Task<AuditPage> PageAsync(AuditFilter filter, long? olderThan = null, CancellationToken cancellationToken = default)
     {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var query = Filtered(db, filter);
+        if (olderThan is long before)
+        {
+            query = query.Where(e => e.Seq < before);
+        }
+
+        var events = await query.OrderByDescending(e => e.Seq).Take(PageSize + 1).AsNoTracking().ToListAsync(cancellationToken);
+        var hasOlder = events.Count > PageSize;
+        if (hasOlder)
+        {
+            events.RemoveAt(events.Count - 1);
+        }
+
+        return new AuditPage(events, events.Count > 0 ? events[^1].Seq : null, hasOlder);
+    }
+
+    /// <summary>Every event matching the filter, newest first, read row by row from the database (constant memory).</summary>
+    public async IAsyncEnumerable<AuditEvent> StreamAsync(AuditFilter filter, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        await foreach (var e in Filtered(db, filter).OrderByDescending(e => e.Seq).AsNoTracking().AsAsyncEnumerable().WithCancellation(cancellationToken))
+        {
+            yield return e;
+        }
+    }
+
+    /// <summary>Records an export of the log (what was asked for and how many rows went out).</summary>
+    public async Task RecordExportAsync(AuditFilter filter, string format, long rows, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var details = System.Text.Json.JsonSerializer.Serialize(new { format, rows, filter });
+        await db.Database.ExecuteSqlAsync($"SELECT app.record_event('export', 'audit_events', NULL, {details}::jsonb)", cancellationToken);
+    }
+
+    private IQueryable<AuditEvent> Filtered(PortalDbContext db, AuditFilter filter)
+    {
         var orgId = tenant.RequireOrg();
         if (filter.Problem is string problem)
         {
             throw new ArgumentException(problem, nameof(filter));
         }
 
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var query = db.AuditEvents.Where(e => e.OrgId == orgId);
-        if (olderThan is long before)
-        {
-            query = query.Where(e => e.Seq < before);
-        }
-
         if (filter.From is DateTime from)
         {
             var start = new DateTimeOffset(DateTime.SpecifyKind(from.Date, DateTimeKind.Utc));
@@ -55,7 +86,8 @@ public sealed class AuditLogService(IDbContextFactory<PortalDbContext> dbFactory
 
         if (!string.IsNullOrWhiteSpace(filter.EntityId))
         {
-            query = query.Where(e => e.EntityId == filter.EntityId.Trim());
+            var entityId = filter.EntityId.Trim();
+            query = query.Where(e => e.EntityId == entityId);
         }
 
         if (!string.IsNullOrEmpty(filter.Status))
@@ -70,14 +102,7 @@ public sealed class AuditLogService(IDbContextFactory<PortalDbContext> dbFactory
             query = query.Where(e => EF.Functions.ILike(JsonText.Of(e.Details), pattern, @"\"));
         }
 
-        var events = await query.OrderByDescending(e => e.Seq).Take(PageSize + 1).AsNoTracking().ToListAsync(cancellationToken);
-        var hasOlder = events.Count > PageSize;
-        if (hasOlder)
-        {
-            events.RemoveAt(events.Count - 1);
-        }
-
-        return new AuditPage(events, events.Count > 0 ? events[^1].Seq : null, hasOlder);
+        return query;
     }
 
     /// <summary>The actions and entity types present in the organization's log, for the filter lists.</summary>

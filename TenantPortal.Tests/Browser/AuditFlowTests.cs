@@ -62,8 +62,8 @@ public sealed class AuditFlowTests(BrowserApp browser)
         await session.CreateOrganizationAsync($"Dates {tag}");
         await session.GotoInteractiveAsync("audit");
 
-        await session.Page.Locator("#audit-from input, input#audit-from").First.FillAsync("2026-05-02");
-        await session.Page.Locator("#audit-to input, input#audit-to").First.FillAsync("2026-05-01");
+        await session.Page.Locator("[data-testid=audit-filters] input[name=From]").FillAsync("2026-05-02");
+        await session.Page.Locator("[data-testid=audit-filters] input[name=To]").FillAsync("2026-05-01");
         await session.Page.GetByRole(AriaRole.Button, new() { Name = "Apply" }).ClickAsync();
 
         await Expect(session.Page.GetByRole(AriaRole.Alert)).ToContainTextAsync("The start date is after the end date");

@@ -40,7 +40,7 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options, T
         builder.Entity<WorkspaceMember>().HasQueryFilter(TenantFilter, m => m.OrgId == CurrentOrgId);
         // The log's own policy also admits platform admins and a user's own sign-ins; queries name the organization explicitly.
 
-        JsonText.Register(builder);
+        AuditSqlFunctions.Register(builder);
         builder.UseSnakeCaseNames();
     }
 }

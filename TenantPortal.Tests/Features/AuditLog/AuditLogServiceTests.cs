@@ -105,6 +105,46 @@ public sealed class AuditLogServiceTests(DatabaseFixture fixture) : IClassFixtur
         Assert.NotEmpty((await owner.Audit.PageAsync(new AuditFilter())).Events); // positive control
     }
 
+    [Fact]
+    public async Task Organization_Bs_events_never_reach_As_viewer_export_or_chart()
+    {
+        var world = await TwoTenants.CreateAsync(fixture.Database);
+        await RecordAsync(world.OwnerB, world.OrgB, 3, "secret_b_action");
+        await using var a = await circuits.OpenAsync(world.OwnerA);
+        await using var b = await circuits.OpenAsync(world.OwnerB);
+
+        var page = await a.Audit.PageAsync(new AuditFilter());
+        var exported = new List<AuditEvent>();
+        await foreach (var e in a.Audit.StreamAsync(new AuditFilter()))
+        {
+            exported.Add(e);
+        }
+
+        var chart = await a.Audit.ActivityAsync(new AuditFilter());
+
+        Assert.NotEmpty(page.Events);
+        Assert.NotEmpty(exported);
+        Assert.NotEmpty(chart);
+        Assert.All(page.Events, e => Assert.Equal(world.OrgA, e.OrgId));
+        Assert.All(exported, e => Assert.Equal(world.OrgA, e.OrgId));
+        Assert.DoesNotContain(chart, c => c.Action == "secret_b_action");
+        // Positive control: B sees its own action in its chart.
+        Assert.Contains(await b.Audit.ActivityAsync(new AuditFilter()), c => c.Action == "secret_b_action" && c.Count == 3);
+    }
+
+    [Fact]
+    public async Task The_chart_counts_events_per_day_and_action()
+    {
+        var world = await TwoTenants.CreateAsync(fixture.Database);
+        await RecordAsync(world.OwnerA, world.OrgA, 4, "read");
+        await using var a = await circuits.OpenAsync(world.OwnerA);
+
+        var chart = await a.Audit.ActivityAsync(new AuditFilter { Actions = ["read", "workspace_create"] });
+
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        Assert.Equal([new AuditActivity(today, "read", 4), new AuditActivity(today, "workspace_create", 2)], chart);
+    }
+
     private async Task RecordAsync(Guid user, Guid org, int count, string action)
     {
         await using var connection = await Tenants.OpenAsync(fixture.Database, user, org);

@@ -154,3 +154,7 @@ BEGIN
     RETURN QUERY SELECT true, v_expected - 1, encode(v_prev, 'hex'), NULL::bigint, NULL::text;
 END;
 $$;
+
+-- The UTC calendar day of a moment, for the activity chart.
+CREATE FUNCTION app.utc_day(t timestamptz) RETURNS date
+LANGUAGE sql IMMUTABLE AS $$ SELECT (t AT TIME ZONE 'UTC')::date $$;

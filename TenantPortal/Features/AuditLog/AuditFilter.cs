@@ -24,3 +24,6 @@ public sealed record AuditFilter
 public sealed record AuditPage(IReadOnlyList<AuditEvent> Events, long? OlderThan, bool HasOlder);
 
 public sealed record AuditVerification(bool Ok, long Events, string HeadHash, long? BrokenSeq, string? Problem);
+
+/// <summary>How many events of one action happened on one day.</summary>
+public sealed record AuditActivity(DateOnly Day, string Action, int Count);

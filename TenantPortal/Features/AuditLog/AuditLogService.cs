@@ -39,6 +39,17 @@ public sealed class AuditLogService(IDbContextFactory<PortalDbContext> dbFactory
         }
     }
 
+    /// <summary>Events per day and action for the filter (the chart); days in UTC.</summary>
+    public async Task<List<AuditActivity>> ActivityAsync(AuditFilter filter, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var rows = await Filtered(db, filter)
+            .GroupBy(e => new { Day = AuditSqlFunctions.UtcDay(e.OccurredAt), e.Action })
+            .Select(g => new { g.Key.Day, g.Key.Action, Count = g.Count() })
+            .ToListAsync(cancellationToken);
+        return rows.Select(r => new AuditActivity(r.Day, r.Action, r.Count)).OrderBy(r => r.Day).ThenBy(r => r.Action, StringComparer.Ordinal).ToList();
+    }
+
     /// <summary>Records an export of the log (what was asked for and how many rows went out).</summary>
     public async Task RecordExportAsync(AuditFilter filter, string format, long rows, CancellationToken cancellationToken = default)
     {
@@ -99,7 +110,7 @@ public sealed class AuditLogService(IDbContextFactory<PortalDbContext> dbFactory
         {
             // A plain substring of the details' text; ILIKE wildcards typed by the user are taken literally.
             var pattern = "%" + filter.Text.Trim().Replace(@"\", @"\\", StringComparison.Ordinal).Replace("%", @"\%", StringComparison.Ordinal).Replace("_", @"\_", StringComparison.Ordinal) + "%";
-            query = query.Where(e => EF.Functions.ILike(JsonText.Of(e.Details), pattern, @"\"));
+            query = query.Where(e => EF.Functions.ILike(AuditSqlFunctions.JsonText(e.Details), pattern, @"\"));
         }
 
         return query;

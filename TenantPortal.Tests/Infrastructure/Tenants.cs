@@ -5,8 +5,26 @@ namespace TenantPortal.Tests.Infrastructure;
 /// <summary>Builds tenants the way the app does (through the database's own functions), connected as portal_app.</summary>
 public static class Tenants
 {
+    public const string PlatformAdminEmail = "platform-admin@tests.invalid";
+
+    /// <summary>
+    /// The database's first user, who is platform admin. Created before any test user, so that no test user
+    /// becomes platform admin (and sees every organization's audit events) by being first.
+    /// </summary>
+    public static async Task<Guid> PlatformAdminAsync(TestDatabase db)
+    {
+        await Sql.ExecuteAsync(db.AppConnectionString, """
+            INSERT INTO users (id, user_name, normalized_user_name, email, normalized_email, email_confirmed,
+                               phone_number_confirmed, two_factor_enabled, lockout_enabled, access_failed_count)
+            VALUES (gen_random_uuid(), @email, upper(@email), @email, upper(@email), true, false, false, true, 0)
+            ON CONFLICT DO NOTHING
+            """, ("email", PlatformAdminEmail));
+        return await Sql.ScalarAsync<Guid>(db.AppConnectionString, "SELECT id FROM users WHERE email = @email AND is_platform_admin", ("email", PlatformAdminEmail));
+    }
+
     public static async Task<Guid> CreateUserAsync(TestDatabase db, string email, string plan = "free")
     {
+        await PlatformAdminAsync(db);
         var id = Guid.NewGuid();
         await Sql.ExecuteAsync(db.AppConnectionString, """
             INSERT INTO users (id, user_name, normalized_user_name, email, normalized_email, email_confirmed,

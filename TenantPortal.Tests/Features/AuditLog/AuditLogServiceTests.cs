@@ -145,6 +145,37 @@ public sealed class AuditLogServiceTests(DatabaseFixture fixture) : IClassFixtur
         Assert.Equal([new AuditActivity(today, "read", 4), new AuditActivity(today, "workspace_create", 2)], chart);
     }
 
+    [Fact]
+    public async Task Platform_admins_read_every_chain_and_nobody_else_can()
+    {
+        var world = await TwoTenants.CreateAsync(fixture.Database);
+        var admin = await Tenants.PlatformAdminAsync(fixture.Database);
+        await using (var session = await Tenants.OpenAsync(fixture.Database, world.OwnerB))
+        {
+            await Tenants.ExecuteAsync(session, "SELECT app.record_event('login')");
+        }
+
+        await using var platform = await circuits.OpenAsync(admin);
+        await using var owner = await circuits.OpenAsync(world.OwnerA);
+
+        var signIns = await platform.Audit.PageAsync(new AuditFilter(), chain: AuditLogService.PlatformChain);
+        var globex = await platform.Audit.PageAsync(new AuditFilter(), chain: world.OrgB);
+        var orgs = await platform.Audit.PlatformOrganizationsAsync();
+
+        Assert.Contains(signIns.Events, e => e.Action == "login" && e.ActorId == world.OwnerB);
+        Assert.NotEmpty(globex.Events);
+        Assert.All(globex.Events, e => Assert.Equal(world.OrgB, e.OrgId));
+        Assert.Contains(orgs, o => o.Id == world.OrgA);
+        Assert.Contains(orgs, o => o.Id == world.OrgB);
+        Assert.True((await platform.Audit.VerifyAsync(world.OrgB)).Ok);
+
+        // An organization owner gets nothing of another chain, and no list of organizations.
+        Assert.Empty((await owner.Audit.PageAsync(new AuditFilter(), chain: world.OrgB)).Events);
+        Assert.DoesNotContain((await owner.Audit.PageAsync(new AuditFilter(), chain: AuditLogService.PlatformChain)).Events, e => e.ActorId == world.OwnerB);
+        var refused = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => owner.Audit.PlatformOrganizationsAsync());
+        Assert.Equal(Npgsql.PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
+    }
+
     private async Task RecordAsync(Guid user, Guid org, int count, string action)
     {
         await using var connection = await Tenants.OpenAsync(fixture.Database, user, org);

@@ -20,4 +20,4 @@ CALL app.audit_table('workspace_members', 'workspace_member', ARRAY['permission_
 -- Requests read the log (as the policy allows) and record events through the functions; they never write rows.
 GRANT SELECT ON audit_events TO portal_app;
 REVOKE ALL ON ALL ROUTINES IN SCHEMA app FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION app.record_event(text, text, text, jsonb, text, text), app.verify_audit_chain(uuid), app.utc_day(timestamptz) TO portal_app;
+GRANT EXECUTE ON FUNCTION app.record_event(text, text, text, jsonb, text, text), app.verify_audit_chain(uuid), app.utc_day(timestamptz), app.platform_organizations() TO portal_app;

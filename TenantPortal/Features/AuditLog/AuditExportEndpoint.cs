@@ -63,7 +63,7 @@ internal static class AuditExportEndpoint
         var fileName = $"audit-{DateTime.UtcNow:yyyyMMdd-HHmmss}.{format}";
         http.Response.ContentType = AuditExport.ContentType(format);
         http.Response.Headers.ContentDisposition = $"attachment; filename=\"{fileName}\"";
-        var rows = await AuditExport.WriteAsync(format, audit.StreamAsync(filter, http.RequestAborted), http.Response.Body, http.RequestAborted);
+        var rows = await AuditExport.WriteAsync(format, audit.StreamAsync(filter, cancellationToken: http.RequestAborted), http.Response.Body, http.RequestAborted);
         await audit.RecordExportAsync(filter, format, rows, http.RequestAborted);
         return TypedResults.Empty;
     }

@@ -9,11 +9,14 @@ public sealed class AuditLogService(IDbContextFactory<PortalDbContext> dbFactory
 {
     public const int PageSize = 50;
 
+    /// <summary>The chain of platform events (sign-ins), which belong to no organization.</summary>
+    public static readonly Guid PlatformChain = Guid.Empty;
+
     /// <summary>Events of the active organization matching the filter, newest first, older than <paramref name="olderThan"/> (a seq).</summary>
-    public async Task<AuditPage> PageAsync(AuditFilter filter, long? olderThan = null, CancellationToken cancellationToken = default)
+    public async Task<AuditPage> PageAsync(AuditFilter filter, long? olderThan = null, Guid? chain = null, CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var query = Filtered(db, filter);
+        var query = Filtered(db, filter, chain);
         if (olderThan is long before)
         {
             query = query.Where(e => e.Seq < before);
@@ -30,20 +33,20 @@ public sealed class AuditLogService(IDbContextFactory<PortalDbContext> dbFactory
     }
 
     /// <summary>Every event matching the filter, newest first, read row by row from the database (constant memory).</summary>
-    public async IAsyncEnumerable<AuditEvent> StreamAsync(AuditFilter filter, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<AuditEvent> StreamAsync(AuditFilter filter, Guid? chain = null, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        await foreach (var e in Filtered(db, filter).OrderByDescending(e => e.Seq).AsNoTracking().AsAsyncEnumerable().WithCancellation(cancellationToken))
+        await foreach (var e in Filtered(db, filter, chain).OrderByDescending(e => e.Seq).AsNoTracking().AsAsyncEnumerable().WithCancellation(cancellationToken))
         {
             yield return e;
         }
     }
 
     /// <summary>Events per day and action for the filter (the chart); days in UTC.</summary>
-    public async Task<List<AuditActivity>> ActivityAsync(AuditFilter filter, CancellationToken cancellationToken = default)
+    public async Task<List<AuditActivity>> ActivityAsync(AuditFilter filter, Guid? chain = null, CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var rows = await Filtered(db, filter)
+        var rows = await Filtered(db, filter, chain)
             .GroupBy(e => new { Day = AuditSqlFunctions.UtcDay(e.OccurredAt), e.Action })
             .Select(g => new { g.Key.Day, g.Key.Action, Count = g.Count() })
             .ToListAsync(cancellationToken);
@@ -58,15 +61,19 @@ public sealed class AuditLogService(IDbContextFactory<PortalDbContext> dbFactory
         await db.Database.ExecuteSqlAsync($"SELECT app.record_event('export', 'audit_events', NULL, {details}::jsonb)", cancellationToken);
     }
 
-    private IQueryable<AuditEvent> Filtered(PortalDbContext db, AuditFilter filter)
+    /// <summary>
+    /// One chain of the log: the active organization's by default; platform admins may name another organization's,
+    /// or <see cref="PlatformChain"/> for sign-ins (row-level security refuses everyone else).
+    /// </summary>
+    private IQueryable<AuditEvent> Filtered(PortalDbContext db, AuditFilter filter, Guid? chain)
     {
-        var orgId = tenant.RequireOrg();
+        var chainKey = chain ?? tenant.RequireOrg();
         if (filter.Problem is string problem)
         {
             throw new ArgumentException(problem, nameof(filter));
         }
 
-        var query = db.AuditEvents.Where(e => e.OrgId == orgId);
+        var query = db.AuditEvents.Where(e => e.ChainKey == chainKey);
         if (filter.From is DateTime from)
         {
             var start = new DateTimeOffset(DateTime.SpecifyKind(from.Date, DateTimeKind.Utc));
@@ -117,28 +124,38 @@ public sealed class AuditLogService(IDbContextFactory<PortalDbContext> dbFactory
     }
 
     /// <summary>The actions and entity types present in the organization's log, for the filter lists.</summary>
-    public async Task<(List<string> Actions, List<string> EntityTypes)> VocabularyAsync(CancellationToken cancellationToken = default)
+    public async Task<(List<string> Actions, List<string> EntityTypes)> VocabularyAsync(Guid? chain = null, CancellationToken cancellationToken = default)
     {
-        var orgId = tenant.RequireOrg();
+        var chainKey = chain ?? tenant.RequireOrg();
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var actions = await db.AuditEvents.Where(e => e.OrgId == orgId).Select(e => e.Action).Distinct().OrderBy(a => a).ToListAsync(cancellationToken);
-        var entities = await db.AuditEvents.Where(e => e.OrgId == orgId && e.EntityType != null).Select(e => e.EntityType!).Distinct().OrderBy(a => a).ToListAsync(cancellationToken);
+        var actions = await db.AuditEvents.Where(e => e.ChainKey == chainKey).Select(e => e.Action).Distinct().OrderBy(a => a).ToListAsync(cancellationToken);
+        var entities = await db.AuditEvents.Where(e => e.ChainKey == chainKey && e.EntityType != null).Select(e => e.EntityType!).Distinct().OrderBy(a => a).ToListAsync(cancellationToken);
         return (actions, entities);
     }
 
     /// <summary>Walks the organization's chain in the database and records that it did.</summary>
-    public async Task<AuditVerification> VerifyAsync(CancellationToken cancellationToken = default)
+    public async Task<AuditVerification> VerifyAsync(Guid? chain = null, CancellationToken cancellationToken = default)
     {
-        var orgId = tenant.RequireOrg();
+        var chainKey = chain ?? tenant.RequireOrg();
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var result = await db.Database.SqlQuery<AuditVerification>($"""
             SELECT ok AS "Ok", events AS "Events", head_hash AS "HeadHash", broken_seq AS "BrokenSeq", problem AS "Problem"
-            FROM app.verify_audit_chain({orgId})
+            FROM app.verify_audit_chain({chainKey})
             """).SingleAsync(cancellationToken);
-        var details = System.Text.Json.JsonSerializer.Serialize(new { ok = result.Ok, events = result.Events, head = result.HeadHash, broken_seq = result.BrokenSeq });
+        var details = System.Text.Json.JsonSerializer.Serialize(new { chain = chainKey, ok = result.Ok, events = result.Events, head = result.HeadHash, broken_seq = result.BrokenSeq });
         await db.Database.ExecuteSqlAsync($"SELECT app.record_event('chain_verify', 'audit_events', NULL, {details}::jsonb, {(result.Ok ? "success" : "failure")}, {result.Problem})", cancellationToken);
         return result;
     }
+
+    /// <summary>Every organization, for platform admins choosing a chain to read.</summary>
+    public async Task<List<(Guid Id, string Name)>> PlatformOrganizationsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var rows = await db.Database.SqlQuery<PlatformOrganization>($"SELECT id AS \"Id\", name AS \"Name\" FROM app.platform_organizations()").ToListAsync(cancellationToken);
+        return rows.Select(r => (r.Id, r.Name)).ToList();
+    }
+
+    private sealed record PlatformOrganization(Guid Id, string Name);
 
     /// <summary>Display names of the people who acted, for the grid.</summary>
     public async Task<Dictionary<Guid, string>> ActorNamesAsync(IEnumerable<Guid> ids, CancellationToken cancellationToken = default)

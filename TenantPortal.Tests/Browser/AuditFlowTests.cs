@@ -39,7 +39,7 @@ public sealed class AuditFlowTests(BrowserApp browser)
         await Expect(page.GetByTestId("verification")).ToContainTextAsync("Intact");
 
         // The export follows the filter: one data row, and the export itself goes on the record.
-        var download = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Link, new() { Name = "Export CSV" }).ClickAsync());
+        var download = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Button, new() { Name = "Export CSV" }).ClickAsync());
         var path = Path.Combine(Path.GetTempPath(), $"audit-{tag}.csv");
         await download.SaveAsAsync(path);
         var lines = (await File.ReadAllLinesAsync(path, TestContext.Current.CancellationToken)).ToList();
@@ -47,6 +47,7 @@ public sealed class AuditFlowTests(BrowserApp browser)
         Assert.StartsWith("seq,occurred_at", lines[0], StringComparison.Ordinal);
         Assert.Equal(2, lines.Count);
         Assert.Contains(",workspace_create,", lines[1], StringComparison.Ordinal);
+        await Expect(page.GetByText("1 event exported.")).ToBeVisibleAsync();
         Assert.Equal(1L, await Sql.ScalarAsync<long>(browser.Database.AdminConnectionString,
             "SELECT count(*) FROM audit_events e JOIN organizations o ON o.id = e.org_id WHERE o.name = @n AND e.action = 'export' AND e.details ->> 'rows' = '1'",
             ("n", $"Audited {tag}")));

@@ -8,6 +8,9 @@ namespace TenantPortal.Features.AuditLog;
 
 internal static class AuditExportEndpoint
 {
+    /// <summary>How many rows the export is about to stream, so the page can show progress.</summary>
+    public const string RowsHeader = "X-Audit-Rows";
+
     /// <summary><c>GET /audit/export?org=…&amp;format=csv|jsonl&amp;…filters</c>: the filtered log of an organization, streamed.</summary>
     public static IEndpointConventionBuilder MapAuditExport(this IEndpointRouteBuilder endpoints) =>
         endpoints.MapGet("/audit/export", ExportAsync).RequireAuthorization();
@@ -63,6 +66,7 @@ internal static class AuditExportEndpoint
         var fileName = $"audit-{DateTime.UtcNow:yyyyMMdd-HHmmss}.{format}";
         http.Response.ContentType = AuditExport.ContentType(format);
         http.Response.Headers.ContentDisposition = $"attachment; filename=\"{fileName}\"";
+        http.Response.Headers[RowsHeader] = (await audit.CountAsync(filter, cancellationToken: http.RequestAborted)).ToString(System.Globalization.CultureInfo.InvariantCulture);
         var rows = await AuditExport.WriteAsync(format, audit.StreamAsync(filter, cancellationToken: http.RequestAborted), http.Response.Body, http.RequestAborted);
         await audit.RecordExportAsync(filter, format, rows, http.RequestAborted);
         return TypedResults.Empty;

@@ -32,6 +32,13 @@ public sealed class AuditLogService(IDbContextFactory<PortalDbContext> dbFactory
         return new AuditPage(events, events.Count > 0 ? events[^1].Seq : null, hasOlder);
     }
 
+    /// <summary>How many events match the filter (announced before an export streams, for its progress bar).</summary>
+    public async Task<int> CountAsync(AuditFilter filter, Guid? chain = null, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await Filtered(db, filter, chain).CountAsync(cancellationToken);
+    }
+
     /// <summary>Every event matching the filter, newest first, read row by row from the database (constant memory).</summary>
     public async IAsyncEnumerable<AuditEvent> StreamAsync(AuditFilter filter, Guid? chain = null, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {

@@ -52,9 +52,10 @@ public sealed class AuditExportTests
     public void The_export_link_carries_the_filter()
     {
         var org = Guid.NewGuid();
-        var link = AuditExport.Link(org, AuditExport.Csv, new AuditFilter { Actions = ["org_create", "export"], Text = "a&b", From = new DateTime(2026, 11, 1) });
+        var actor = Guid.NewGuid();
+        var link = AuditExport.Link(org, AuditExport.Csv, new AuditFilter { Actions = ["org_create", "export"], Text = "a&b", From = new DateTime(2026, 11, 1), Actor = actor });
 
-        Assert.Equal($"audit/export?org={org}&format=csv&from=2026-11-01&actions=org_create,export&text=a%26b", link);
+        Assert.Equal($"audit/export?org={org}&format=csv&from=2026-11-01&actions=org_create,export&actor={actor}&text=a%26b", link);
     }
 
     private static async IAsyncEnumerable<AuditEvent> Events(params AuditEvent[] events)

@@ -64,6 +64,28 @@ public sealed class AuditLogServiceTests(DatabaseFixture fixture) : IClassFixtur
         Assert.Empty(future.Events);
     }
 
+    [Fact]
+    public async Task The_actor_filter_keeps_one_persons_events()
+    {
+        var world = await TwoTenants.CreateAsync(fixture.Database);
+        await using (var member = await Tenants.OpenAsync(fixture.Database, world.OwnerA, world.OrgA))
+        {
+            await Tenants.ExecuteAsync(member, "UPDATE org_members SET role = 'admin' WHERE user_id = @u", ("u", world.MemberA));
+        }
+
+        await using (var admin = await Tenants.OpenAsync(fixture.Database, world.MemberA, world.OrgA))
+        {
+            await Tenants.ExecuteAsync(admin, "UPDATE workspaces SET name = 'Renamed by the admin' WHERE id = @w", ("w", world.GeneralA));
+        }
+
+        await using var owner = await circuits.OpenAsync(world.OwnerA);
+        var actors = await owner.Audit.ActorsAsync();
+        var byMember = await owner.Audit.PageAsync(new AuditFilter { Actor = world.MemberA });
+
+        Assert.Equal(new[] { world.MemberA, world.OwnerA }.Order(), actors.Select(a => a.Id).Order());
+        Assert.Equal("workspace_update", Assert.Single(byMember.Events).Action);
+    }
+
     [Theory]
     [InlineData(true, "The start date is after the end date; swap them or change one.")]
     [InlineData(false, "Search with at most 200 characters.")]

@@ -27,6 +27,7 @@ public static class AuditExport
             ["to"] = filter.To?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
             ["actions"] = filter.Actions.Count > 0 ? string.Join(',', filter.Actions) : null,
             ["actorType"] = filter.ActorType,
+            ["actor"] = filter.Actor?.ToString(),
             ["entityType"] = filter.EntityType,
             ["entityId"] = filter.EntityId,
             ["status"] = filter.Status,

@@ -18,7 +18,7 @@ internal static class AuditExportEndpoint
     private static async Task<IResult> ExportAsync(
         HttpContext http, TenantContext tenant, AuditLogService audit, IDbContextFactory<PortalDbContext> dbFactory,
         [FromQuery] Guid org, [FromQuery] string? format, [FromQuery] DateTime? from, [FromQuery] DateTime? to,
-        [FromQuery] string? actions, [FromQuery] string? actorType, [FromQuery] string? entityType, [FromQuery] string? entityId,
+        [FromQuery] string? actions, [FromQuery] string? actorType, [FromQuery] Guid? actor, [FromQuery] string? entityType, [FromQuery] string? entityId,
         [FromQuery] string? status, [FromQuery] string? text)
     {
         format ??= AuditExport.Csv;
@@ -29,7 +29,7 @@ internal static class AuditExportEndpoint
 
         var filter = new AuditFilter
         {
-            From = from, To = to, ActorType = actorType, EntityType = entityType, EntityId = entityId, Status = status, Text = text,
+            From = from, To = to, ActorType = actorType, Actor = actor, EntityType = entityType, EntityId = entityId, Status = status, Text = text,
             Actions = actions?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
         };
         if (filter.Problem is string problem)

@@ -8,6 +8,9 @@ public sealed record AuditFilter
     public DateTime? From { get; init; }
     public DateTime? To { get; init; }
     public string? ActorType { get; init; }
+
+    /// <summary>A person or agent (by id), or an API key (by key id).</summary>
+    public Guid? Actor { get; init; }
     public IReadOnlyCollection<string> Actions { get; init; } = [];
     public string? EntityType { get; init; }
     public string? EntityId { get; init; }
@@ -27,3 +30,6 @@ public sealed record AuditVerification(bool Ok, long Events, string HeadHash, lo
 
 /// <summary>How many events of one action happened on one day.</summary>
 public sealed record AuditActivity(DateOnly Day, string Action, int Count);
+
+/// <summary>Someone (or something) that appears as an actor in a chain, for the actor filter.</summary>
+public sealed record AuditActor(Guid Id, string Name);

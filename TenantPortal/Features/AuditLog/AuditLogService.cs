@@ -98,6 +98,11 @@ public sealed class AuditLogService(IDbContextFactory<PortalDbContext> dbFactory
             query = query.Where(e => e.ActorType == filter.ActorType);
         }
 
+        if (filter.Actor is Guid actor)
+        {
+            query = query.Where(e => e.ActorId == actor || e.ApiKeyId == actor);
+        }
+
         if (filter.Actions.Count > 0)
         {
             var actions = filter.Actions.ToList();
@@ -152,6 +157,16 @@ public sealed class AuditLogService(IDbContextFactory<PortalDbContext> dbFactory
         var details = System.Text.Json.JsonSerializer.Serialize(new { chain = chainKey, ok = result.Ok, events = result.Events, head = result.HeadHash, broken_seq = result.BrokenSeq });
         await db.Database.ExecuteSqlAsync($"SELECT app.record_event('chain_verify', 'audit_events', NULL, {details}::jsonb, {(result.Ok ? "success" : "failure")}, {result.Problem})", cancellationToken);
         return result;
+    }
+
+    /// <summary>The people (and agents) who acted in the chain, named where they are users, for the actor filter.</summary>
+    public async Task<List<AuditActor>> ActorsAsync(Guid? chain = null, CancellationToken cancellationToken = default)
+    {
+        var chainKey = chain ?? tenant.RequireOrg();
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var ids = await db.AuditEvents.Where(e => e.ChainKey == chainKey && e.ActorId != null).Select(e => e.ActorId!.Value).Distinct().ToListAsync(cancellationToken);
+        var names = await ActorNamesAsync(ids, cancellationToken);
+        return ids.Select(id => new AuditActor(id, names.GetValueOrDefault(id) ?? id.ToString())).OrderBy(a => a.Name, StringComparer.CurrentCultureIgnoreCase).ToList();
     }
 
     /// <summary>Every organization, for platform admins choosing a chain to read.</summary>

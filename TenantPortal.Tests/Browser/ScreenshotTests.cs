@@ -8,12 +8,14 @@ public sealed class ScreenshotTests(BrowserApp browser)
 {
     /// <summary>Takes the README screenshot; it is written to docs/ only when TENANTPORTAL_UPDATE_SCREENSHOT=1.</summary>
     [Fact]
-    public async Task The_signed_in_home_page_renders_for_the_readme_screenshot()
+    public async Task The_audit_log_of_a_new_organization_renders_for_the_readme_screenshot()
     {
         await using var session = await browser.NewSessionAsync(1440, 900);
         // The browser collection gets a fresh database each run, so this address is free.
         await session.RegisterConfirmAndSignInAsync("Ada Lovelace", "ada@lovelace.example", "Analytical1");
-        await Expect(session.Page.Locator(".tp-layout")).ToHaveAttributeAsync("data-interactive", "true");
+        await session.CreateOrganizationAsync("Analytical Engines");
+        await session.GotoInteractiveAsync("audit");
+        await Expect(session.Page.GetByTestId("audit-chart")).ToBeVisibleAsync();
 
         var target = Environment.GetEnvironmentVariable("TENANTPORTAL_UPDATE_SCREENSHOT") == "1"
             ? Path.Combine(AppProcess.RepositoryRoot, "docs", "screenshot.png")

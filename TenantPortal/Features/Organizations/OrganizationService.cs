@@ -20,7 +20,7 @@ public sealed class OrganizationService(IDbContextFactory<PortalDbContext> dbFac
         try
         {
             var id = await db.Database.SqlQuery<Guid>($"SELECT app.create_organization({slug}, {name.Trim()}) AS \"Value\"").SingleAsync(cancellationToken);
-            await session.RefreshAsync(cancellationToken);
+            // Not yet in the switcher's list: switching reloads it.
             await session.SwitchAsync(id, null, cancellationToken);
             return (OperationResult.Ok, id);
         }
@@ -71,8 +71,8 @@ public sealed class OrganizationService(IDbContextFactory<PortalDbContext> dbFac
             return OperationResult.FromDatabase(ex);
         }
 
+        // Picks up the new name and address for the switcher and the context.
         await session.RefreshAsync(cancellationToken);
-        await session.SwitchAsync(orgId, tenant.WorkspaceId, cancellationToken);
         return OperationResult.Ok;
     }
 

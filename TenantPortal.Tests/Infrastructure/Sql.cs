@@ -9,12 +9,12 @@ public static class Sql
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
+        return await ScalarAsync<T>(connection, sql, parameters);
+    }
 
+    public static async Task<T?> ScalarAsync<T>(NpgsqlConnection connection, string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var command = Command(connection, sql, parameters);
         var result = await command.ExecuteScalarAsync();
         return result is null or DBNull ? default : (T)result;
     }
@@ -23,13 +23,24 @@ public static class Sql
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
+        return await ExecuteAsync(connection, sql, parameters);
+    }
+
+    public static async Task<int> ExecuteAsync(NpgsqlConnection connection, string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var command = Command(connection, sql, parameters);
+        return await command.ExecuteNonQueryAsync();
+    }
+
+    private static NpgsqlCommand Command(NpgsqlConnection connection, string sql, (string Name, object Value)[] parameters)
+    {
+        var command = new NpgsqlCommand(sql, connection);
         foreach (var (name, value) in parameters)
         {
             command.Parameters.AddWithValue(name, value);
         }
 
-        return await command.ExecuteNonQueryAsync();
+        return command;
     }
 
     public static async Task<List<string>> ColumnAsync(string connectionString, string sql)

@@ -38,7 +38,7 @@ public sealed class AuditCompletenessTests(DatabaseFixture fixture) : IClassFixt
             await using var a = await Tenants.OpenAsync(Db, world.OwnerA, world.OrgA);
             await using (var transaction = await a.BeginTransactionAsync(TestContext.Current.CancellationToken))
             {
-                var row = await ScalarAsync<string>(a, $"SELECT row_to_json(t)::text FROM {table} t WHERE {column} = @a LIMIT 1", world.OrgA);
+                var row = await Sql.ScalarAsync<string>(a, $"SELECT row_to_json(t)::text FROM {table} t WHERE {column} = @a LIMIT 1", ("a", world.OrgA));
                 if (row is null)
                 {
                     failures.Add($"{table}: the scenario has no row of organization A");
@@ -53,7 +53,7 @@ public sealed class AuditCompletenessTests(DatabaseFixture fixture) : IClassFixt
                 };
                 foreach (var (operation, sql) in steps)
                 {
-                    var before = await ScalarAsync<long>(a, "SELECT coalesce(max(seq), 0) FROM audit_events WHERE org_id = @a", world.OrgA);
+                    var before = await Sql.ScalarAsync<long>(a, "SELECT coalesce(max(seq), 0) FROM audit_events WHERE org_id = @a", ("a", world.OrgA));
                     await using (var command = new NpgsqlCommand(sql, a))
                     {
                         command.Parameters.AddWithValue("a", world.OrgA);
@@ -65,8 +65,8 @@ public sealed class AuditCompletenessTests(DatabaseFixture fixture) : IClassFixt
                         }
                     }
 
-                    var events = await ScalarAsync<long>(a,
-                        $"SELECT count(*) FROM audit_events WHERE org_id = @a AND seq > {before} AND entity_type = '{table}'", world.OrgA);
+                    var events = await Sql.ScalarAsync<long>(a,
+                        $"SELECT count(*) FROM audit_events WHERE org_id = @a AND seq > {before} AND entity_type = '{table}'", ("a", world.OrgA));
                     if (events != 1)
                     {
                         failures.Add($"{table}: {operation} left {events} events");
@@ -117,7 +117,7 @@ public sealed class AuditCompletenessTests(DatabaseFixture fixture) : IClassFixt
         var world = await TwoTenants.CreateAsync(Db);
         await using var a = await Tenants.OpenAsync(Db, world.OwnerA, world.OrgA);
 
-        await ScalarAsync<long>(a, """SELECT app.record_event('export', 'audit_events', NULL, '{"password": "p4ss", "api_token": "t0k", "rows": 3}'::jsonb)""", world.OrgA);
+        await Sql.ScalarAsync<long>(a, """SELECT app.record_event('export', 'audit_events', NULL, '{"password": "p4ss", "api_token": "t0k", "rows": 3}'::jsonb)""");
 
         var details = await Sql.ScalarAsync<string>(Db.AdminConnectionString,
             "SELECT details::text FROM audit_events WHERE org_id = @a AND action = 'export'", ("a", world.OrgA));
@@ -127,11 +127,4 @@ public sealed class AuditCompletenessTests(DatabaseFixture fixture) : IClassFixt
     private async Task<string?> HeadAsync(Guid org) =>
         await Sql.ScalarAsync<string>(Db.AdminConnectionString, "SELECT seq || ':' || encode(hash, 'hex') FROM audit_chain_heads WHERE chain_key = @o", ("o", org));
 
-    private static async Task<T?> ScalarAsync<T>(NpgsqlConnection connection, string sql, Guid org)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        command.Parameters.AddWithValue("a", org);
-        var value = await command.ExecuteScalarAsync(TestContext.Current.CancellationToken);
-        return value is null or DBNull ? default : (T)value;
-    }
 }

@@ -101,6 +101,22 @@ public static class Tenants
         }
     }
 
+    public static async Task<Guid> CreateProjectAsync(TestDatabase db, Guid owner, Guid org, Guid workspace, string slug, string name, params string[] tags)
+    {
+        await using var connection = await OpenAsync(db, owner, org);
+        return await Sql.ScalarAsync<Guid>(connection,
+            "INSERT INTO projects (org_id, workspace_id, slug, name, tags, created_by) VALUES (@org, @ws, @slug, @name, @tags, @owner) RETURNING id",
+            ("org", org), ("ws", workspace), ("slug", slug), ("name", name), ("tags", tags), ("owner", owner));
+    }
+
+    public static async Task<Guid> CreateInvitationAsync(TestDatabase db, Guid inviter, Guid org, string email, string role = "member")
+    {
+        await using var connection = await OpenAsync(db, inviter, org);
+        return await Sql.ScalarAsync<Guid>(connection,
+            "INSERT INTO org_invitations (org_id, email, role, token_hash, invited_by) VALUES (@org, @email, @role, sha256(gen_random_uuid()::text::bytea), @by) RETURNING id",
+            ("org", org), ("email", email), ("role", role), ("by", inviter));
+    }
+
     public static async Task<long> CountAsync(NpgsqlConnection connection, string sql, params (string Name, object Value)[] parameters) =>
         await Sql.ScalarAsync<long>(connection, sql, parameters);
 
@@ -110,7 +126,7 @@ public static class Tenants
 
 /// <summary>
 /// Two organizations, Acme (A) and Globex (B), each with an owner, a member, the default workspace and a second one,
-/// and a workspace membership, so that every tenant table holds rows of both.
+/// a workspace membership, a project and a pending invitation, so that every tenant table holds rows of both.
 /// </summary>
 public sealed class TwoTenants
 {
@@ -137,6 +153,10 @@ public sealed class TwoTenants
         await Tenants.CreateWorkspaceAsync(db, ownerB, orgB, "research", "Research");
         await Tenants.AddMemberAsync(db, ownerA, orgA, memberA, "member", generalA);
         await Tenants.AddMemberAsync(db, ownerB, orgB, memberB, "member", generalB);
+        await Tenants.CreateProjectAsync(db, ownerA, orgA, generalA, "website", "Website", "web");
+        await Tenants.CreateProjectAsync(db, ownerB, orgB, generalB, "website", "Website", "web");
+        await Tenants.CreateInvitationAsync(db, ownerA, orgA, $"invitee-a-{tag}@example.com");
+        await Tenants.CreateInvitationAsync(db, ownerB, orgB, $"invitee-b-{tag}@example.com");
         return new TwoTenants { OwnerA = ownerA, MemberA = memberA, OwnerB = ownerB, OrgA = orgA, OrgB = orgB, GeneralA = generalA, SecondA = secondA };
     }
 }

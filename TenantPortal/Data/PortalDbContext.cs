@@ -2,7 +2,9 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using TenantPortal.Features.AuditLog;
+using TenantPortal.Features.Members;
 using TenantPortal.Features.Organizations;
+using TenantPortal.Features.Projects;
 using TenantPortal.Features.Workspaces;
 using TenantPortal.Tenancy;
 
@@ -21,6 +23,8 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options, T
     public DbSet<OrgMember> OrgMembers => Set<OrgMember>();
     public DbSet<Workspace> Workspaces => Set<Workspace>();
     public DbSet<WorkspaceMember> WorkspaceMembers => Set<WorkspaceMember>();
+    public DbSet<Project> Projects => Set<Project>();
+    public DbSet<OrgInvitation> OrgInvitations => Set<OrgInvitation>();
     public DbSet<Plan> Plans => Set<Plan>();
     public DbSet<UserSubscription> UserSubscriptions => Set<UserSubscription>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
@@ -38,6 +42,8 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options, T
         builder.Entity<OrgMember>().HasQueryFilter(TenantFilter, m => m.OrgId == CurrentOrgId);
         builder.Entity<Workspace>().HasQueryFilter(TenantFilter, w => w.OrgId == CurrentOrgId);
         builder.Entity<WorkspaceMember>().HasQueryFilter(TenantFilter, m => m.OrgId == CurrentOrgId);
+        builder.Entity<Project>().HasQueryFilter(TenantFilter, p => p.OrgId == CurrentOrgId);
+        builder.Entity<OrgInvitation>().HasQueryFilter(TenantFilter, i => i.OrgId == CurrentOrgId);
         // The log's own policy also admits platform admins and a user's own sign-ins; queries name the organization explicitly.
 
         AuditSqlFunctions.Register(builder);

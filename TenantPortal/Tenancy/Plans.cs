@@ -9,6 +9,9 @@ public sealed class Plan
     public string Code { get; set; } = "";
     public string Name { get; set; } = "";
     public int? MaxOwnedOrgs { get; set; }
+    public int? MaxProjectsPerOrg { get; set; }
+    public int? MaxAgentsPerProject { get; set; }
+    public int? MaxMembersPerOrg { get; set; }
 }
 
 public sealed class UserSubscription

@@ -1,6 +1,10 @@
 using System.Security.Claims;
 using Microsoft.Extensions.DependencyInjection;
 using TenantPortal.Features.AuditLog;
+using TenantPortal.Features.Email;
+using TenantPortal.Features.Members;
+using TenantPortal.Features.Plans;
+using TenantPortal.Features.Projects;
 using TenantPortal.Features.Organizations;
 using TenantPortal.Features.Workspaces;
 using TenantPortal.Hosting;
@@ -20,8 +24,16 @@ public sealed class Circuits : IAsyncDisposable
         collection.AddScoped<OrganizationService>();
         collection.AddScoped<WorkspaceService>();
         collection.AddScoped<AuditLogService>();
+        collection.AddScoped<ProjectService>();
+        collection.AddScoped<MemberService>();
+        collection.AddScoped<InvitationService>();
+        collection.AddScoped<PlanService>();
+        collection.AddSingleton<IPortalMail>(Mail);
         services = collection.BuildServiceProvider();
     }
+
+    /// <summary>Every email the circuits sent.</summary>
+    public CapturedMail Mail { get; } = new();
 
     /// <summary>A circuit signed in as <paramref name="user"/>, in its last-used (or first) organization.</summary>
     public async Task<Circuit> OpenAsync(Guid user)
@@ -47,5 +59,27 @@ public sealed class Circuit(AsyncServiceScope scope) : IAsyncDisposable
 
     public AuditLogService Audit => scope.ServiceProvider.GetRequiredService<AuditLogService>();
 
+    public ProjectService Projects => scope.ServiceProvider.GetRequiredService<ProjectService>();
+
+    public MemberService Members => scope.ServiceProvider.GetRequiredService<MemberService>();
+
+    public InvitationService Invitations => scope.ServiceProvider.GetRequiredService<InvitationService>();
+
+    public PlanService Plans => scope.ServiceProvider.GetRequiredService<PlanService>();
+
     public ValueTask DisposeAsync() => scope.DisposeAsync();
+}
+
+/// <summary>Emails sent by the services under test.</summary>
+public sealed class CapturedMail : IPortalMail
+{
+    private readonly System.Collections.Concurrent.ConcurrentQueue<OutgoingMail> sent = new();
+
+    public IReadOnlyList<OutgoingMail> Sent => [.. sent];
+
+    public Task SendAsync(string recipient, string subject, string text, string? actionText, string? actionLink)
+    {
+        sent.Enqueue(new OutgoingMail(recipient, subject, text, actionText, actionLink, DateTimeOffset.UtcNow));
+        return Task.CompletedTask;
+    }
 }

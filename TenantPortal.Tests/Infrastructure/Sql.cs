@@ -43,11 +43,11 @@ public static class Sql
         return command;
     }
 
-    public static async Task<List<string>> ColumnAsync(string connectionString, string sql)
+    public static async Task<List<string>> ColumnAsync(string connectionString, string sql, params (string Name, object Value)[] parameters)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
+        await using var command = Command(connection, sql, parameters);
         await using var reader = await command.ExecuteReaderAsync();
         var values = new List<string>();
         while (await reader.ReadAsync())

@@ -3,6 +3,9 @@ using TenantPortal.Components.Account;
 using TenantPortal.Features.AuditLog;
 using TenantPortal.Features.Organizations;
 using TenantPortal.Features.Preferences;
+using TenantPortal.Features.Members;
+using TenantPortal.Features.Plans;
+using TenantPortal.Features.Projects;
 using TenantPortal.Features.Workspaces;
 
 namespace TenantPortal.Components;
@@ -16,6 +19,10 @@ internal static class UiExtensions
         builder.Services.AddScoped<ThemePreferences>();
         builder.Services.AddScoped<OrganizationService>();
         builder.Services.AddScoped<WorkspaceService>();
+        builder.Services.AddScoped<ProjectService>();
+        builder.Services.AddScoped<MemberService>();
+        builder.Services.AddScoped<InvitationService>();
+        builder.Services.AddScoped<PlanService>();
         builder.Services.AddScoped<AuditLogService>();
         builder.Services.AddSingleton<SignInEvents>();
         return builder;

@@ -4,22 +4,40 @@ using System.Text.RegularExpressions;
 
 namespace TenantPortal.Tenancy;
 
-/// <summary>Organization and workspace slugs: the same rules as the database's <c>app.is_valid_slug</c>.</summary>
-public static partial class Slugs
+/// <summary>A kind of slug: its format, its words for the rule, and the reserved values; the same rules as the database's.</summary>
+public sealed partial class SlugRule
 {
-    public const string Rule = "Use 3–50 lowercase letters, digits or hyphens; start with a letter and end with a letter or digit.";
+    /// <summary>Organizations and workspaces (<c>app.is_valid_slug</c>): letters, digits and hyphens.</summary>
+    public static readonly SlugRule Organization = new(OrganizationFormat(), '-', "hyphens",
+        ["default", "system", "admin", "root", "api", "new"]);
 
-    public static readonly IReadOnlySet<string> Reserved = new HashSet<string>(StringComparer.Ordinal) { "default", "system", "admin", "root", "api", "new" };
+    /// <summary>Projects (<c>app.is_valid_project_slug</c>): letters, digits and underscores.</summary>
+    public static readonly SlugRule Project = new(ProjectFormat(), '_', "underscores", ["default", "system", "admin", "root"]);
+
+    private readonly Regex format;
+    private readonly char separator;
+
+    private SlugRule(Regex format, char separator, string separators, string[] reserved)
+    {
+        this.format = format;
+        this.separator = separator;
+        Rule = $"Use 3–50 lowercase letters, digits or {separators}; start with a letter and end with a letter or digit.";
+        Reserved = new HashSet<string>(reserved, StringComparer.Ordinal);
+    }
+
+    public string Rule { get; }
+
+    public IReadOnlySet<string> Reserved { get; }
 
     /// <summary>Null when valid, otherwise what to do about it.</summary>
-    public static string? Problem(string? slug)
+    public string? Problem(string? slug)
     {
         if (string.IsNullOrEmpty(slug))
         {
             return "Enter a short name for the address. " + Rule;
         }
 
-        if (!Format().IsMatch(slug) || slug.Length is < 3 or > 50)
+        if (!format.IsMatch(slug) || slug.Length is < 3 or > 50)
         {
             return Rule;
         }
@@ -27,8 +45,8 @@ public static partial class Slugs
         return Reserved.Contains(slug) ? $"“{slug}” is reserved; choose another." : null;
     }
 
-    /// <summary>A slug suggested from a display name: "Acme Corp." → "acme-corp".</summary>
-    public static string Suggest(string? name)
+    /// <summary>A slug suggested from a display name: "Acme Corp." → "acme-corp" (or "acme_corp").</summary>
+    public string Suggest(string? name)
     {
         var builder = new StringBuilder();
         foreach (var c in (name ?? "").Normalize(NormalizationForm.FormD).ToLowerInvariant())
@@ -37,14 +55,14 @@ public static partial class Slugs
             {
                 builder.Append(c);
             }
-            else if (builder.Length > 0 && builder[^1] != '-' && char.GetUnicodeCategory(c) != System.Globalization.UnicodeCategory.NonSpacingMark)
+            else if (builder.Length > 0 && builder[^1] != separator && char.GetUnicodeCategory(c) != System.Globalization.UnicodeCategory.NonSpacingMark)
             {
-                builder.Append('-');
+                builder.Append(separator);
             }
         }
 
-        var slug = builder.ToString().Trim('-');
-        slug = slug.Length > 50 ? slug[..50].TrimEnd('-') : slug;
+        var slug = builder.ToString().Trim(separator);
+        slug = slug.Length > 50 ? slug[..50].TrimEnd(separator) : slug;
         while (slug.Length > 0 && !char.IsAsciiLetterLower(slug[0]))
         {
             slug = slug[1..];
@@ -54,26 +72,47 @@ public static partial class Slugs
     }
 
     [GeneratedRegex("^[a-z][a-z0-9-]*[a-z0-9]$")]
-    private static partial Regex Format();
+    private static partial Regex OrganizationFormat();
+
+    [GeneratedRegex("^[a-z][a-z0-9_]*[a-z0-9]$")]
+    private static partial Regex ProjectFormat();
 }
 
-/// <summary>DataAnnotations form of <see cref="Slugs.Problem"/>.</summary>
+/// <summary>Organization and workspace slugs (<see cref="SlugRule.Organization"/>).</summary>
+public static class Slugs
+{
+    public static string Rule => SlugRule.Organization.Rule;
+
+    public static IReadOnlySet<string> Reserved => SlugRule.Organization.Reserved;
+
+    public static string? Problem(string? slug) => SlugRule.Organization.Problem(slug);
+
+    public static string Suggest(string? name) => SlugRule.Organization.Suggest(name);
+}
+
+/// <summary>DataAnnotations form of <see cref="SlugRule.Problem"/>; organization rules unless <see cref="Project"/>.</summary>
 [AttributeUsage(AttributeTargets.Property)]
 public sealed class SlugAttribute : ValidationAttribute
 {
+    public bool Project { get; init; }
+
     protected override ValidationResult? IsValid(object? value, ValidationContext validationContext) =>
-        Slugs.Problem(value as string) is string problem ? new ValidationResult(problem, [validationContext.MemberName!]) : ValidationResult.Success;
+        (Project ? SlugRule.Project : SlugRule.Organization).Problem(value as string) is string problem
+            ? new ValidationResult(problem, [validationContext.MemberName!])
+            : ValidationResult.Success;
 }
 
-/// <summary>Names: 1–100 characters after trimming, any script.</summary>
+/// <summary>Names: 1–<see cref="MaxLength"/> (default 100) characters after trimming, any script.</summary>
 [AttributeUsage(AttributeTargets.Property)]
 public sealed class DisplayNameTextAttribute : ValidationAttribute
 {
+    public int MaxLength { get; init; } = 100;
+
     protected override ValidationResult? IsValid(object? value, ValidationContext validationContext)
     {
         var text = (value as string)?.Trim() ?? "";
-        return text.Length is >= 1 and <= 100
+        return text.Length >= 1 && text.Length <= MaxLength
             ? ValidationResult.Success
-            : new ValidationResult(text.Length == 0 ? "Enter a name." : "Use at most 100 characters.", [validationContext.MemberName!]);
+            : new ValidationResult(text.Length == 0 ? "Enter a name." : $"Use at most {MaxLength} characters.", [validationContext.MemberName!]);
     }
 }

@@ -128,7 +128,7 @@ public sealed class AuditLogService(IDbContextFactory<PortalDbContext> dbFactory
         if (!string.IsNullOrWhiteSpace(filter.Text))
         {
             // A plain substring of the details' text; ILIKE wildcards typed by the user are taken literally.
-            var pattern = "%" + filter.Text.Trim().Replace(@"\", @"\\", StringComparison.Ordinal).Replace("%", @"\%", StringComparison.Ordinal).Replace("_", @"\_", StringComparison.Ordinal) + "%";
+            var pattern = SqlText.ContainsPattern(filter.Text);
             query = query.Where(e => EF.Functions.ILike(AuditSqlFunctions.JsonText(e.Details), pattern, @"\"));
         }
 

@@ -11,7 +11,9 @@ internal static class EmailExtensions
         var smtp = builder.Configuration.GetSection("Email:Smtp");
         services.Configure<SmtpOptions>(smtp);
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<IEmailSender<PortalUser>, PortalEmailSender>();
+        services.AddSingleton<PortalEmailSender>();
+        services.AddSingleton<IEmailSender<PortalUser>>(sp => sp.GetRequiredService<PortalEmailSender>());
+        services.AddSingleton<IPortalMail>(sp => sp.GetRequiredService<PortalEmailSender>());
         var hasSmtp = !string.IsNullOrWhiteSpace(smtp["Host"]);
         if (builder.Environment.IsDevelopment() || !hasSmtp)
         {

@@ -4,7 +4,7 @@ using TenantPortal.Data;
 namespace TenantPortal.Features.Email;
 
 /// <summary>Turns Identity's account emails into <see cref="OutgoingMail"/> and hands them to every configured transport.</summary>
-internal sealed class PortalEmailSender(IEnumerable<IMailTransport> transports, TimeProvider time) : IEmailSender<PortalUser>
+internal sealed class PortalEmailSender(IEnumerable<IMailTransport> transports, TimeProvider time) : IEmailSender<PortalUser>, IPortalMail
 {
     public Task SendConfirmationLinkAsync(PortalUser user, string email, string confirmationLink) =>
         SendAsync(email, "Confirm your TenantPortal account",
@@ -18,12 +18,18 @@ internal sealed class PortalEmailSender(IEnumerable<IMailTransport> transports, 
     public Task SendPasswordResetCodeAsync(PortalUser user, string email, string resetCode) =>
         SendAsync(email, "Your TenantPortal password reset code", $"Your password reset code is {resetCode}.", null, null);
 
-    private async Task SendAsync(string to, string subject, string text, string? actionText, string? actionLink)
+    public async Task SendAsync(string recipient, string subject, string text, string? actionText, string? actionLink)
     {
-        var mail = new OutgoingMail(to, subject, text, actionText, actionLink, time.GetUtcNow());
+        var mail = new OutgoingMail(recipient, subject, text, actionText, actionLink, time.GetUtcNow());
         foreach (var transport in transports)
         {
             await transport.SendAsync(mail, CancellationToken.None);
         }
     }
+}
+
+/// <summary>The portal's own emails (invitations and the like), sent through the same transports as account emails.</summary>
+public interface IPortalMail
+{
+    Task SendAsync(string recipient, string subject, string text, string? actionText, string? actionLink);
 }

@@ -24,10 +24,6 @@ public sealed class OrganizationService(IDbContextFactory<PortalDbContext> dbFac
             await session.SwitchAsync(id, null, cancellationToken);
             return (OperationResult.Ok, id);
         }
-        catch (PostgresException ex) when (ex.MessageText.StartsWith(PlanLimitPrefix, StringComparison.Ordinal))
-        {
-            return (OperationResult.Fail(PlanLimitMessage(ex.MessageText)), null);
-        }
         catch (PostgresException ex) when (OperationResult.IsRefusal(ex))
         {
             return (OperationResult.FromDatabase(ex), null);
@@ -106,16 +102,5 @@ public sealed class OrganizationService(IDbContextFactory<PortalDbContext> dbFac
         }
 
         return OperationResult.Ok;
-    }
-
-    private const string PlanLimitPrefix = "plan_limit_owned_orgs|";
-
-    /// <summary>The database's "plan_limit_owned_orgs|free|1" as a sentence naming the plan and the limit.</summary>
-    internal static string PlanLimitMessage(string message)
-    {
-        var (plan, limit) = message.Split('|') is [_, var code, var max] ? (code, max) : ("current", "no more");
-        var noun = limit == "1" ? "organization" : "organizations";
-        return $"The {char.ToUpperInvariant(plan[0])}{plan[1..]} plan lets you own {limit} {noun}, and you already do. " +
-            "Upgrade your plan to create another, or ask to be invited to an existing one.";
     }
 }

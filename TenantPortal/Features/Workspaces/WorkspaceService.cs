@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 using TenantPortal.Data;
 using TenantPortal.Tenancy;
 
@@ -114,20 +113,10 @@ public sealed class WorkspaceService(IDbContextFactory<PortalDbContext> dbFactor
         }
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        try
+        var result = await OperationResult.RunAsync(() => change(db));
+        if (!result.Succeeded)
         {
-            if (!await change(db))
-            {
-                return OperationResult.Fail("Nothing was changed: it no longer exists or you may not change it.");
-            }
-        }
-        catch (DbUpdateException ex) when (ex.InnerException is PostgresException pg && OperationResult.IsRefusal(pg))
-        {
-            return OperationResult.FromDatabase(pg);
-        }
-        catch (PostgresException ex) when (OperationResult.IsRefusal(ex))
-        {
-            return OperationResult.FromDatabase(ex);
+            return result;
         }
 
         await session.RefreshAsync(cancellationToken);

@@ -1,0 +1,118 @@
+using Microsoft.EntityFrameworkCore;
+using TenantPortal.Data;
+using TenantPortal.Tenancy;
+
+namespace TenantPortal.Features.Members;
+
+public sealed record OrgMemberRow(Guid UserId, string Email, string? DisplayName, string Role, string Status, DateTimeOffset JoinedAt);
+
+/// <summary>
+/// The active organization's members: owners and admins change roles and remove members (only owners touch owners),
+/// anyone may leave, and the last owner stays. The database enforces each rule as well.
+/// </summary>
+public sealed class MemberService(IDbContextFactory<PortalDbContext> dbFactory, TenantContext tenant, TenantSession session)
+{
+    public async Task<List<OrgMemberRow>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        tenant.RequireOrg();
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var rows = await db.OrgMembers
+            .Select(m => new OrgMemberRow(m.UserId, m.User!.Email!, m.User.DisplayName, m.Role, m.Status, m.CreatedAt))
+            .ToListAsync(cancellationToken);
+        return [.. rows.OrderBy(m => OrgRole.All.ToList().IndexOf(m.Role)).ThenBy(m => m.Email, StringComparer.OrdinalIgnoreCase)];
+    }
+
+    public async Task<OperationResult> ChangeRoleAsync(Guid userId, string role, CancellationToken cancellationToken = default)
+    {
+        tenant.RequireOrg();
+        if (!OrgRole.All.Contains(role))
+        {
+            return OperationResult.Fail("Choose owner, admin, member or viewer.", "Role");
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var current = await db.OrgMembers.Where(m => m.UserId == userId).Select(m => m.Role).SingleOrDefaultAsync(cancellationToken);
+        if (Refuse(current, role) is OperationResult refused)
+        {
+            return refused;
+        }
+
+        var result = await OperationResult.RunAsync(async () =>
+            await db.OrgMembers.Where(m => m.UserId == userId).ExecuteUpdateAsync(s => s.SetProperty(m => m.Role, role), cancellationToken) == 1);
+        return await AfterChangeAsync(result, userId, cancellationToken);
+    }
+
+    public async Task<OperationResult> RemoveAsync(Guid userId, CancellationToken cancellationToken = default)
+    {
+        tenant.RequireOrg();
+        if (userId == tenant.UserId)
+        {
+            return await LeaveAsync(cancellationToken);
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var current = await db.OrgMembers.Where(m => m.UserId == userId).Select(m => m.Role).SingleOrDefaultAsync(cancellationToken);
+        if (Refuse(current, null) is OperationResult refused)
+        {
+            return refused;
+        }
+
+        var result = await OperationResult.RunAsync(async () =>
+            await db.OrgMembers.Where(m => m.UserId == userId).ExecuteDeleteAsync(cancellationToken) == 1);
+        return await AfterChangeAsync(result, userId, cancellationToken);
+    }
+
+    /// <summary>Leaves the active organization and moves to another one (the last owner cannot leave).</summary>
+    public async Task<OperationResult> LeaveAsync(CancellationToken cancellationToken = default)
+    {
+        tenant.RequireOrg();
+        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+        {
+            var result = await OperationResult.RunAsync(async () =>
+            {
+                await db.Database.ExecuteSqlAsync($"SELECT app.leave_organization()", cancellationToken);
+                return true;
+            });
+            if (!result.Succeeded)
+            {
+                return result;
+            }
+        }
+
+        tenant.Leave();
+        await session.RefreshAsync(cancellationToken);
+        return OperationResult.Ok;
+    }
+
+    /// <summary>Why the caller may not change a member whose role is <paramref name="current"/> (to <paramref name="role"/>, or remove them).</summary>
+    private OperationResult? Refuse(string? current, string? role)
+    {
+        if (current is null)
+        {
+            return OperationResult.Fail("This person is no longer a member of the organization.");
+        }
+
+        if (!tenant.CanManage)
+        {
+            return OperationResult.Fail("Only organization owners and admins can change members.");
+        }
+
+        if ((current == OrgRole.Owner || role == OrgRole.Owner) && !tenant.IsOwner)
+        {
+            return OperationResult.Fail("Only an owner can change an owner or make someone an owner.");
+        }
+
+        return null;
+    }
+
+    /// <summary>A change of the caller's own membership changes what they may do: the session picks it up.</summary>
+    private async Task<OperationResult> AfterChangeAsync(OperationResult result, Guid userId, CancellationToken cancellationToken)
+    {
+        if (result.Succeeded && userId == tenant.UserId)
+        {
+            await session.RefreshAsync(cancellationToken);
+        }
+
+        return result;
+    }
+}

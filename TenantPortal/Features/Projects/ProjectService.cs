@@ -1,0 +1,208 @@
+using Microsoft.EntityFrameworkCore;
+using TenantPortal.Data;
+using TenantPortal.Tenancy;
+
+namespace TenantPortal.Features.Projects;
+
+/// <summary>What the project list shows: a status (null: all but archived; "all": every status), a tag, a text, an order and a page.</summary>
+public sealed record ProjectQuery(string? Status = null, string? Tag = null, string? Search = null,
+    string SortBy = ProjectQuery.ByName, bool Descending = false, int Skip = 0, int Take = 25)
+{
+    public const string AllStatuses = "all";
+    public const string ByName = "name";
+    public const string ByCreated = "created";
+    public const string ByActivity = "activity";
+    public const string ByStatus = "status";
+}
+
+public sealed record ProjectRow(Guid Id, string Slug, string Name, string? Description, string Status, List<string> Tags,
+    DateTimeOffset CreatedAt, DateTimeOffset? LastActivityAt);
+
+public sealed record ProjectPage(IReadOnlyList<ProjectRow> Rows, int Total);
+
+public sealed record ProjectOverview(Project Project, string WorkspaceName, string? CreatedByEmail);
+
+/// <summary>Projects of the active workspace; owners and admins change them, and the database enforces roles, plan and isolation too.</summary>
+public sealed class ProjectService(IDbContextFactory<PortalDbContext> dbFactory, TenantContext tenant)
+{
+    public async Task<ProjectPage> PageAsync(ProjectQuery query, CancellationToken cancellationToken = default)
+    {
+        tenant.RequireOrg();
+        if (tenant.WorkspaceId is not Guid workspaceId)
+        {
+            return new ProjectPage([], 0);
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var projects = db.Projects.Where(p => p.WorkspaceId == workspaceId);
+        projects = query.Status switch
+        {
+            null or "" => projects.Where(p => p.Status != ProjectStatus.Archived),
+            ProjectQuery.AllStatuses => projects,
+            var status => projects.Where(p => p.Status == status),
+        };
+
+        if (!string.IsNullOrWhiteSpace(query.Tag))
+        {
+            var tag = query.Tag.Trim().ToLowerInvariant();
+            projects = projects.Where(p => p.Tags.Contains(tag));
+        }
+
+        if (!string.IsNullOrWhiteSpace(query.Search))
+        {
+            var pattern = SqlText.ContainsPattern(query.Search);
+            projects = projects.Where(p => EF.Functions.ILike(p.Name, pattern, @"\") || EF.Functions.ILike(p.Slug, pattern, @"\")
+                || EF.Functions.ILike(p.Description ?? "", pattern, @"\"));
+        }
+
+        var total = await projects.CountAsync(cancellationToken);
+        var ordered = (query.SortBy, query.Descending) switch
+        {
+            (ProjectQuery.ByCreated, false) => projects.OrderBy(p => p.CreatedAt),
+            (ProjectQuery.ByCreated, true) => projects.OrderByDescending(p => p.CreatedAt),
+            (ProjectQuery.ByActivity, false) => projects.OrderBy(p => p.LastActivityAt),
+            (ProjectQuery.ByActivity, true) => projects.OrderByDescending(p => p.LastActivityAt),
+            (ProjectQuery.ByStatus, false) => projects.OrderBy(p => p.Status),
+            (ProjectQuery.ByStatus, true) => projects.OrderByDescending(p => p.Status),
+#pragma warning disable CA1304, CA1311 // Translated to SQL lower(name), which the index is built on.
+            (_, false) => projects.OrderBy(p => p.Name.ToLower()),
+            (_, true) => projects.OrderByDescending(p => p.Name.ToLower()),
+#pragma warning restore CA1304, CA1311
+        };
+
+        var rows = await ordered.ThenBy(p => p.Id)
+            .Skip(Math.Max(query.Skip, 0)).Take(Math.Clamp(query.Take, 1, 200))
+            .Select(p => new ProjectRow(p.Id, p.Slug, p.Name, p.Description, p.Status, p.Tags, p.CreatedAt, p.LastActivityAt))
+            .ToListAsync(cancellationToken);
+        return new ProjectPage(rows, total);
+    }
+
+    public async Task<ProjectOverview?> FindAsync(Guid id, CancellationToken cancellationToken = default)
+    {
+        tenant.RequireOrg();
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.Projects.AsNoTracking().Where(p => p.Id == id)
+            .Select(p => new ProjectOverview(p,
+                db.Workspaces.Where(w => w.Id == p.WorkspaceId).Select(w => w.Name).Single(),
+                db.Users.Where(u => u.Id == p.CreatedBy).Select(u => u.Email).SingleOrDefault()))
+            .SingleOrDefaultAsync(cancellationToken);
+    }
+
+    /// <summary>Creates a project in the active workspace.</summary>
+    public async Task<(OperationResult Result, Guid? Id)> CreateAsync(ProjectInput input, CancellationToken cancellationToken = default)
+    {
+        var orgId = tenant.RequireOrg();
+        if (Refuse(input) is OperationResult refused)
+        {
+            return (refused, null);
+        }
+
+        if (tenant.WorkspaceId is not Guid workspaceId)
+        {
+            return (OperationResult.Fail("Choose a workspace in the switcher first; projects live in a workspace."), null);
+        }
+
+        var project = new Project
+        {
+            OrgId = orgId,
+            WorkspaceId = workspaceId,
+            Name = input.Name.Trim(),
+            Slug = input.Slug,
+            Description = Normalize(input.Description),
+            Tags = input.TagList(),
+            MaxAgents = input.MaxAgents,
+            Metadata = input.MetadataJson(),
+            CreatedBy = tenant.UserId,
+        };
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        db.Projects.Add(project);
+        var result = await OperationResult.RunAsync(async () => await db.SaveChangesAsync(cancellationToken) == 1, SlugRule.Project);
+        return (result, result.Succeeded ? project.Id : null);
+    }
+
+    public async Task<OperationResult> UpdateAsync(Guid id, ProjectInput input, CancellationToken cancellationToken = default)
+    {
+        tenant.RequireOrg();
+        if (Refuse(input) is OperationResult refused)
+        {
+            return refused;
+        }
+
+        var (tags, metadata) = (input.TagList(), input.MetadataJson());
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await OperationResult.RunAsync(async () => await db.Projects.Where(p => p.Id == id).ExecuteUpdateAsync(s => s
+            .SetProperty(p => p.Name, input.Name.Trim())
+            .SetProperty(p => p.Slug, input.Slug)
+            .SetProperty(p => p.Description, Normalize(input.Description))
+            .SetProperty(p => p.Tags, tags)
+            .SetProperty(p => p.MaxAgents, input.MaxAgents)
+            .SetProperty(p => p.Metadata, metadata)
+            .SetProperty(p => p.UpdatedAt, DateTimeOffset.UtcNow), cancellationToken) == 1, SlugRule.Project);
+    }
+
+    /// <summary>Changes the status; archiving is the status "archived", restoring sets "active".</summary>
+    public async Task<OperationResult> SetStatusAsync(Guid id, string status, CancellationToken cancellationToken = default)
+    {
+        tenant.RequireOrg();
+        if (!ProjectStatus.All.Contains(status))
+        {
+            return OperationResult.Fail("Choose active, inactive, suspended or archived.", "Status");
+        }
+
+        if (Refuse(null) is OperationResult refused)
+        {
+            return refused;
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await OperationResult.RunAsync(async () => await db.Projects.Where(p => p.Id == id).ExecuteUpdateAsync(s => s
+            .SetProperty(p => p.Status, status)
+            .SetProperty(p => p.UpdatedAt, DateTimeOffset.UtcNow), cancellationToken) == 1);
+    }
+
+    /// <summary>Deletes a project and everything in it, when <paramref name="confirmation"/> repeats its address.</summary>
+    public async Task<OperationResult> DeleteAsync(Guid id, string confirmation, CancellationToken cancellationToken = default)
+    {
+        tenant.RequireOrg();
+        if (Refuse(null) is OperationResult refused)
+        {
+            return refused;
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var slug = await db.Projects.Where(p => p.Id == id).Select(p => p.Slug).SingleOrDefaultAsync(cancellationToken);
+        if (slug is null)
+        {
+            return OperationResult.Fail("This project no longer exists.");
+        }
+
+        if (!string.Equals(confirmation.Trim(), slug, StringComparison.Ordinal))
+        {
+            return OperationResult.Fail($"Type {slug} to confirm.", "Confirmation");
+        }
+
+        return await OperationResult.RunAsync(async () => await db.Projects.Where(p => p.Id == id).ExecuteDeleteAsync(cancellationToken) == 1);
+    }
+
+    /// <summary>The refusal for a change the caller may not make, or for invalid input; null when the change may go ahead.</summary>
+    private OperationResult? Refuse(ProjectInput? input)
+    {
+        if (!tenant.CanManage)
+        {
+            return OperationResult.Fail("Only organization owners and admins can change projects.");
+        }
+
+        if (input is null)
+        {
+            return null;
+        }
+
+        var problems = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+        System.ComponentModel.DataAnnotations.Validator.TryValidateObject(input, new(input), problems, validateAllProperties: true);
+        return problems.FirstOrDefault() is { } problem
+            ? OperationResult.Fail(problem.ErrorMessage ?? "Check this value.", problem.MemberNames.FirstOrDefault())
+            : null;
+    }
+
+    private static string? Normalize(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+}

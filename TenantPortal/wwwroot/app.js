@@ -38,5 +38,25 @@ window.tenantPortal = {
         if (link) {
             link.href = link.href.replace(/\/[a-z-]+-base\.css/, `/${theme}-base.css`);
         }
+    },
+
+    // Copies text to the clipboard; falls back to a selected text area where the Clipboard API is unavailable (plain http).
+    async copyText(text) {
+        try {
+            if (navigator.clipboard && window.isSecureContext) {
+                await navigator.clipboard.writeText(text);
+                return true;
+            }
+        } catch { /* fall through */ }
+        const area = document.createElement('textarea');
+        area.value = text;
+        area.setAttribute('readonly', '');
+        area.style.position = 'fixed';
+        area.style.opacity = '0';
+        document.body.appendChild(area);
+        area.select();
+        const copied = document.execCommand('copy');
+        area.remove();
+        return copied;
     }
 };

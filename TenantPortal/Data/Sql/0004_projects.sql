@@ -58,9 +58,10 @@ BEGIN
 
     SELECT o.plan, p.max_agents_per_project INTO v_plan, v_limit
     FROM public.organizations o JOIN public.plans p ON p.code = o.plan WHERE o.id = NEW.org_id;
-    IF TG_OP = 'INSERT' AND NEW.max_agents IS NULL THEN
+    -- Empty means the plan's limit; a limit set earlier under a larger plan stays until it is changed.
+    IF NEW.max_agents IS NULL THEN
         NEW.max_agents := v_limit;
-    ELSIF v_limit IS NOT NULL AND (NEW.max_agents IS NULL OR NEW.max_agents > v_limit)
+    ELSIF v_limit IS NOT NULL AND NEW.max_agents > v_limit
           AND (TG_OP = 'INSERT' OR NEW.max_agents IS DISTINCT FROM OLD.max_agents) THEN
         RAISE EXCEPTION 'plan_limit_agents|%|%', v_plan, v_limit USING ERRCODE = 'P0001';
     END IF;

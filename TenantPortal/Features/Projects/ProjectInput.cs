@@ -58,7 +58,7 @@ public sealed class ProjectInput : IValidatableObject
         }
         catch (JsonException ex)
         {
-            return $"Metadata is not valid JSON: {ex.Message.Split(" Path:")[0]}";
+            return $"Metadata is not valid JSON (line {(ex.LineNumber ?? 0) + 1}, character {(ex.BytePositionInLine ?? 0) + 1}). Use an object such as {{\"team\": \"support\"}}.";
         }
     }
 

@@ -34,6 +34,8 @@ public sealed class ProjectService(IDbContextFactory<PortalDbContext> dbFactory,
         }
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        // The count and the page share one connection, so the context is entered once.
+        await db.Database.OpenConnectionAsync(cancellationToken);
         var projects = db.Projects.Where(p => p.WorkspaceId == workspaceId);
         projects = query.Status switch
         {

@@ -83,6 +83,38 @@ public sealed class TeamFlowTests(BrowserApp browser)
     }
 
     [Fact]
+    public async Task A_signed_out_invitee_signs_in_from_the_invitation_and_comes_back_to_accept_it()
+    {
+        var tag = Guid.NewGuid().ToString("N")[..6];
+        var org = $"Vandelay {tag}";
+        await using var art = await browser.NewSessionAsync();
+        await art.RegisterConfirmAndSignInAsync("Art", $"art.{tag}@example.com", Password);
+        await art.CreateOrganizationAsync(org);
+        await art.GotoInteractiveAsync("members");
+        await art.Page.GetByRole(AriaRole.Button, new() { Name = "Invite people" }).ClickAsync();
+        await art.Page.GetByLabel("Email address").FillAsync($"kel.{tag}@example.com");
+        await art.Page.GetByRole(AriaRole.Button, new() { Name = "Send invitation" }).ClickAsync();
+        var url = await art.Page.Locator("#invitation-link").InputValueAsync();
+
+        await using var kel = await browser.NewSessionAsync();
+        await kel.RegisterConfirmAndSignInAsync("Kel", $"kel.{tag}@example.com", Password);
+        await kel.Page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await kel.GotoInteractiveAsync(url);
+        await kel.Page.GetByRole(AriaRole.Link, new() { Name = "Sign in to accept" }).ClickAsync();
+        await kel.Page.GetByLabel("Email").FillAsync($"kel.{tag}@example.com");
+        await kel.Page.GetByLabel("Password").FillAsync(Password);
+        await kel.Page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+
+        // Back on the invitation, signed in.
+        await Expect(kel.Page.GetByRole(AriaRole.Heading, new() { Name = $"Join {org}" })).ToBeVisibleAsync();
+        await Expect(kel.Page.Locator(".tp-layout")).ToHaveAttributeAsync("data-interactive", "true");
+        await kel.Page.GetByRole(AriaRole.Button, new() { Name = $"Join {org}" }).ClickAsync();
+        await Expect(kel.Page.Locator(".tp-switcher-org .rz-dropdown-label")).ToHaveTextAsync(org);
+        Assert.Empty(art.Errors);
+        Assert.Empty(kel.Errors);
+    }
+
+    [Fact]
     public async Task An_owner_creates_finds_archives_and_deletes_a_project()
     {
         var tag = Guid.NewGuid().ToString("N")[..6];

@@ -13,6 +13,9 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.JSInterop;
 using Radzen;
 using TenantPortal.Data;
+using TenantPortal.Features.Email;
+using TenantPortal.Features.Members;
+using TenantPortal.Features.Plans;
 using TenantPortal.Features.Preferences;
 using TenantPortal.Hosting;
 
@@ -42,6 +45,10 @@ public sealed class ComponentRenderer : IAsyncDisposable
         collection.AddRadzenComponents();
         collection.AddPortalDbContext(database?.AppConnectionString ?? "Host=127.0.0.1;Port=1;Database=none");
         collection.AddScoped<ThemePreferences>();
+        collection.AddScoped<InvitationService>();
+        collection.AddScoped<PlanService>();
+        collection.AddSingleton<IPortalMail, CapturedMail>();
+        collection.AddSingleton(TimeProvider.System);
         services = collection.BuildServiceProvider();
         renderer = new HtmlRenderer(services, services.GetRequiredService<ILoggerFactory>());
     }

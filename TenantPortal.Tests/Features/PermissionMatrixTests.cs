@@ -38,6 +38,7 @@ public sealed partial class PermissionMatrixTests(DatabaseFixture fixture) : ICl
         ["member.list"] = (true, async (c, s) => (await c.Members.ListAsync()).Any(m => m.UserId == s.Target)),
         ["member.change_role"] = (false, async (c, s) => (await c.Members.ChangeRoleAsync(s.Target, OrgRole.Viewer)).Succeeded),
         ["member.remove"] = (false, async (c, s) => (await c.Members.RemoveAsync(s.Target)).Succeeded),
+        ["member.suspend"] = (false, async (c, s) => (await c.Members.SetStatusAsync(s.Target, suspended: true)).Succeeded),
         ["member.manage_owners"] = (false, async (c, s) => (await c.Members.ChangeRoleAsync(s.SecondOwner, OrgRole.Admin)).Succeeded),
         ["member.leave"] = (false, async (c, s) => (await c.Members.LeaveAsync()).Succeeded),
         ["invitation.create"] = (false, async (c, s) => (await c.Invitations.InviteAsync("new.person@example.com", OrgRole.Member, [], "https://portal.example/")).Result.Succeeded),

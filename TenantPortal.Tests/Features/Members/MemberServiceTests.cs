@@ -141,5 +141,31 @@ public sealed class MemberServiceTests(DatabaseFixture fixture) : IClassFixture<
         await Assert.ThrowsAsync<PostgresException>(() => Tenants.OpenAsync(Db, world.MemberA, world.OrgA));
     }
 
+    [Fact]
+    public async Task A_suspended_member_loses_access_at_once_and_gets_it_back_when_reactivated()
+    {
+        var world = await TwoTenants.CreateAsync(Db);
+        await using var owner = await circuits.OpenAsync(world.OwnerA);
+
+        Assert.True((await owner.Members.SetStatusAsync(world.MemberA, suspended: true)).Succeeded);
+        Assert.Equal("suspended", (await owner.Members.ListAsync()).Single(m => m.UserId == world.MemberA).Status);
+        await Assert.ThrowsAsync<PostgresException>(() => Tenants.OpenAsync(Db, world.MemberA, world.OrgA));
+        await using (var member = await circuits.OpenAsync(world.MemberA))
+        {
+            Assert.Null(member.Tenant.OrgId);
+        }
+
+        Assert.True((await owner.Members.SetStatusAsync(world.MemberA, suspended: false)).Succeeded);
+        await using var back = await Tenants.OpenAsync(Db, world.MemberA, world.OrgA);
+        Assert.Equal(OrgRole.Member, await Sql.ScalarAsync<string>(back, "SELECT app.current_org_role()"));
+
+        // The only owner cannot be suspended, not even straight in the database.
+        Assert.Equal("You cannot suspend yourself; leave the organization instead.", (await owner.Members.SetStatusAsync(world.OwnerA, suspended: true)).Message);
+        await using var connection = await Tenants.OpenAsync(Db, world.OwnerA, world.OrgA);
+        var error = await Assert.ThrowsAsync<PostgresException>(() =>
+            Tenants.ExecuteAsync(connection, "UPDATE org_members SET status = 'suspended' WHERE user_id = @u", ("u", world.OwnerA)));
+        Assert.Equal("last_owner", error.MessageText);
+    }
+
     public ValueTask DisposeAsync() => circuits.DisposeAsync();
 }

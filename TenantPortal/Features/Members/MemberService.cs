@@ -6,6 +6,13 @@ namespace TenantPortal.Features.Members;
 
 public sealed record OrgMemberRow(Guid UserId, string Email, string? DisplayName, string Role, string Status, DateTimeOffset JoinedAt);
 
+/// <summary>Membership states as stored in org_members.status: a suspended member keeps their place but has no access.</summary>
+public static class MemberStatus
+{
+    public const string Active = "active";
+    public const string Suspended = "suspended";
+}
+
 /// <summary>
 /// The active organization's members: owners and admins change roles and remove members (only owners touch owners),
 /// anyone may leave, and the last owner stays. The database enforces each rule as well.
@@ -60,6 +67,27 @@ public sealed class MemberService(IDbContextFactory<PortalDbContext> dbFactory, 
         var result = await OperationResult.RunAsync(async () =>
             await db.OrgMembers.Where(m => m.UserId == userId).ExecuteDeleteAsync(cancellationToken) == 1);
         return await AfterChangeAsync(result, userId, cancellationToken);
+    }
+
+    /// <summary>Suspends a member (they lose access at once but stay listed) or makes them active again.</summary>
+    public async Task<OperationResult> SetStatusAsync(Guid userId, bool suspended, CancellationToken cancellationToken = default)
+    {
+        tenant.RequireOrg();
+        if (userId == tenant.UserId)
+        {
+            return OperationResult.Fail("You cannot suspend yourself; leave the organization instead.");
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var current = await db.OrgMembers.Where(m => m.UserId == userId).Select(m => m.Role).SingleOrDefaultAsync(cancellationToken);
+        if (Refuse(current, null) is OperationResult refused)
+        {
+            return refused;
+        }
+
+        var status = suspended ? MemberStatus.Suspended : MemberStatus.Active;
+        return await OperationResult.RunAsync(async () =>
+            await db.OrgMembers.Where(m => m.UserId == userId).ExecuteUpdateAsync(s => s.SetProperty(m => m.Status, status), cancellationToken) == 1);
     }
 
     /// <summary>Leaves the active organization and moves to another one (the last owner cannot leave).</summary>

@@ -1,5 +1,8 @@
 using System.Security.Claims;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using TenantPortal.Features.Agents;
+using TenantPortal.Features.ApiKeys;
 using TenantPortal.Features.AuditLog;
 using TenantPortal.Features.Email;
 using TenantPortal.Features.Members;
@@ -29,8 +32,19 @@ public sealed class Circuits : IAsyncDisposable
         collection.AddScoped<InvitationService>();
         collection.AddScoped<PlanService>();
         collection.AddSingleton<IPortalMail>(Mail);
+        collection.AddScoped<AgentService>();
+        collection.AddScoped<ApiKeyService>();
+        collection.AddScoped<ApiKeyVerifier>();
+        collection.AddSingleton<TimeProvider>(Clock);
+        collection.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(Log));
         services = collection.BuildServiceProvider();
     }
+
+    /// <summary>The clock every service reads; tests move it instead of waiting.</summary>
+    public ManualClock Clock { get; } = new();
+
+    /// <summary>Everything the services and EF Core logged.</summary>
+    public CapturedLog Log { get; } = new();
 
     /// <summary>Every email the circuits sent.</summary>
     public CapturedMail Mail { get; } = new();
@@ -67,6 +81,12 @@ public sealed class Circuit(AsyncServiceScope scope) : IAsyncDisposable
 
     public PlanService Plans => scope.ServiceProvider.GetRequiredService<PlanService>();
 
+    public AgentService Agents => scope.ServiceProvider.GetRequiredService<AgentService>();
+
+    public ApiKeyService Keys => scope.ServiceProvider.GetRequiredService<ApiKeyService>();
+
+    public ApiKeyVerifier Verifier => scope.ServiceProvider.GetRequiredService<ApiKeyVerifier>();
+
     public ValueTask DisposeAsync() => scope.DisposeAsync();
 }
 
@@ -81,5 +101,29 @@ public sealed class CapturedMail : IPortalMail
     {
         sent.Enqueue(new OutgoingMail(recipient, subject, text, actionText, actionLink, DateTimeOffset.UtcNow));
         return Task.CompletedTask;
+    }
+}
+
+/// <summary>Log output of the services under test, kept in memory.</summary>
+public sealed class CapturedLog : ILoggerProvider
+{
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> lines = new();
+
+    public string Text => string.Join('\n', lines);
+
+    public ILogger CreateLogger(string categoryName) => new Logger(categoryName, lines);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(string category, System.Collections.Concurrent.ConcurrentQueue<string> lines) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            lines.Enqueue($"{category}: {formatter(state, exception)} {exception}");
     }
 }

@@ -117,6 +117,33 @@ public static class Tenants
             ("org", org), ("email", email), ("role", role), ("by", inviter));
     }
 
+    private static readonly string[] DefaultCapabilities = ["communicate"];
+
+    public static async Task<Guid> CreateAgentAsync(TestDatabase db, Guid owner, Guid org, Guid project, string name)
+    {
+        await using var connection = await OpenAsync(db, owner, org);
+        return await Sql.ScalarAsync<Guid>(connection, """
+            INSERT INTO agents (org_id, workspace_id, project_id, name, display_name, status, created_by)
+            SELECT @org, p.workspace_id, p.id, @name, @name, 'active', @owner FROM projects p WHERE p.id = @project
+            RETURNING id
+            """, ("org", org), ("project", project), ("name", name), ("owner", owner));
+    }
+
+    /// <summary>Issues a key for an agent straight in the database; returns the key itself.</summary>
+    public static async Task<string> CreateApiKeyAsync(TestDatabase db, Guid owner, Guid org, Guid agent, string name, params string[] capabilities)
+    {
+        await using var connection = await OpenAsync(db, owner, org);
+        var project = await Sql.ScalarAsync<Guid>(connection, "SELECT project_id FROM agents WHERE id = @a", ("a", agent));
+        var workspace = await Sql.ScalarAsync<Guid>(connection, "SELECT workspace_id FROM agents WHERE id = @a", ("a", agent));
+        var key = TenantPortal.Features.ApiKeys.ApiKeyFormat.Generate(project, agent);
+        await Sql.ExecuteAsync(connection, """
+            INSERT INTO api_keys (org_id, workspace_id, project_id, agent_id, name, key_hash, prefix, last_four, capabilities, created_by)
+            VALUES (@org, @ws, @project, @agent, @name, @hash, @prefix, @last, @caps, @owner)
+            """, ("org", org), ("ws", workspace), ("project", project), ("agent", agent), ("name", name), ("hash", key.Hash),
+            ("prefix", key.Prefix), ("last", key.LastFour), ("caps", capabilities.Length == 0 ? DefaultCapabilities : capabilities), ("owner", owner));
+        return key.Key;
+    }
+
     public static async Task<long> CountAsync(NpgsqlConnection connection, string sql, params (string Name, object Value)[] parameters) =>
         await Sql.ScalarAsync<long>(connection, sql, parameters);
 
@@ -126,7 +153,8 @@ public static class Tenants
 
 /// <summary>
 /// Two organizations, Acme (A) and Globex (B), each with an owner, a member, the default workspace and a second one,
-/// a workspace membership, a project and a pending invitation, so that every tenant table holds rows of both.
+/// a workspace membership, a project with an agent and its key, and a pending invitation, so that every tenant table holds
+/// rows of both.
 /// </summary>
 public sealed class TwoTenants
 {
@@ -137,6 +165,11 @@ public sealed class TwoTenants
     public required Guid OrgB { get; init; }
     public required Guid GeneralA { get; init; }
     public required Guid SecondA { get; init; }
+    public required Guid ProjectA { get; init; }
+    public required Guid ProjectB { get; init; }
+    public required Guid AgentA { get; init; }
+    public required string KeyA { get; init; }
+    public required string KeyB { get; init; }
 
     public static async Task<TwoTenants> CreateAsync(TestDatabase db)
     {
@@ -153,10 +186,18 @@ public sealed class TwoTenants
         await Tenants.CreateWorkspaceAsync(db, ownerB, orgB, "research", "Research");
         await Tenants.AddMemberAsync(db, ownerA, orgA, memberA, "member", generalA);
         await Tenants.AddMemberAsync(db, ownerB, orgB, memberB, "member", generalB);
-        await Tenants.CreateProjectAsync(db, ownerA, orgA, generalA, "website", "Website", "web");
-        await Tenants.CreateProjectAsync(db, ownerB, orgB, generalB, "website", "Website", "web");
+        var projectA = await Tenants.CreateProjectAsync(db, ownerA, orgA, generalA, "website", "Website", "web");
+        var projectB = await Tenants.CreateProjectAsync(db, ownerB, orgB, generalB, "website", "Website", "web");
+        var agentA = await Tenants.CreateAgentAsync(db, ownerA, orgA, projectA, "greeter");
+        var agentB = await Tenants.CreateAgentAsync(db, ownerB, orgB, projectB, "greeter");
+        var keyA = await Tenants.CreateApiKeyAsync(db, ownerA, orgA, agentA, "main");
+        var keyB = await Tenants.CreateApiKeyAsync(db, ownerB, orgB, agentB, "main");
         await Tenants.CreateInvitationAsync(db, ownerA, orgA, $"invitee-a-{tag}@example.com");
         await Tenants.CreateInvitationAsync(db, ownerB, orgB, $"invitee-b-{tag}@example.com");
-        return new TwoTenants { OwnerA = ownerA, MemberA = memberA, OwnerB = ownerB, OrgA = orgA, OrgB = orgB, GeneralA = generalA, SecondA = secondA };
+        return new TwoTenants
+        {
+            OwnerA = ownerA, MemberA = memberA, OwnerB = ownerB, OrgA = orgA, OrgB = orgB, GeneralA = generalA, SecondA = secondA,
+            ProjectA = projectA, ProjectB = projectB, AgentA = agentA, KeyA = keyA, KeyB = keyB,
+        };
     }
 }

@@ -1,5 +1,7 @@
 using Radzen;
 using TenantPortal.Components.Account;
+using TenantPortal.Features.Agents;
+using TenantPortal.Features.ApiKeys;
 using TenantPortal.Features.AuditLog;
 using TenantPortal.Features.Organizations;
 using TenantPortal.Features.Preferences;
@@ -23,6 +25,9 @@ internal static class UiExtensions
         builder.Services.AddScoped<MemberService>();
         builder.Services.AddScoped<InvitationService>();
         builder.Services.AddScoped<PlanService>();
+        builder.Services.AddScoped<AgentService>();
+        builder.Services.AddScoped<ApiKeyService>();
+        builder.Services.AddScoped<ApiKeyVerifier>();
         builder.Services.AddScoped<AuditLogService>();
         builder.Services.AddSingleton<SignInEvents>();
         return builder;

@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
+using TenantPortal.Features.Agents;
+using TenantPortal.Features.ApiKeys;
 using TenantPortal.Features.AuditLog;
 using TenantPortal.Features.Members;
 using TenantPortal.Features.Organizations;
@@ -25,6 +27,8 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options, T
     public DbSet<WorkspaceMember> WorkspaceMembers => Set<WorkspaceMember>();
     public DbSet<Project> Projects => Set<Project>();
     public DbSet<OrgInvitation> OrgInvitations => Set<OrgInvitation>();
+    public DbSet<Agent> Agents => Set<Agent>();
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<Plan> Plans => Set<Plan>();
     public DbSet<UserSubscription> UserSubscriptions => Set<UserSubscription>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
@@ -44,6 +48,8 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options, T
         builder.Entity<WorkspaceMember>().HasQueryFilter(TenantFilter, m => m.OrgId == CurrentOrgId);
         builder.Entity<Project>().HasQueryFilter(TenantFilter, p => p.OrgId == CurrentOrgId);
         builder.Entity<OrgInvitation>().HasQueryFilter(TenantFilter, i => i.OrgId == CurrentOrgId);
+        builder.Entity<Agent>().HasQueryFilter(TenantFilter, a => a.OrgId == CurrentOrgId);
+        builder.Entity<ApiKey>().HasQueryFilter(TenantFilter, k => k.OrgId == CurrentOrgId);
         // The log's own policy also admits platform admins and a user's own sign-ins; queries name the organization explicitly.
 
         AuditSqlFunctions.Register(builder);

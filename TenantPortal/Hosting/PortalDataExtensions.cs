@@ -74,6 +74,12 @@ public static class PortalDataExtensions
             var db = new DbContextOptionsBuilder<PortalDbContext>();
             ConfigurePortal(db, connectionString);
             db.AddInterceptors(sp.GetRequiredService<TenantConnectionInterceptor>());
+            // EF Core logs (SQL text, never parameter values) go where the app's logs go.
+            if (sp.GetService<ILoggerFactory>() is { } loggerFactory)
+            {
+                db.UseLoggerFactory(loggerFactory);
+            }
+
             return db.Options;
         });
         services.AddScoped<TenantContext>();

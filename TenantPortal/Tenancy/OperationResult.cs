@@ -59,5 +59,13 @@ public sealed record OperationResult(bool Succeeded, string? Field = null, strin
         }
     }
 
+    /// <summary>The first DataAnnotations problem of a form model as a field error; null when the model is valid.</summary>
+    public static OperationResult? Validate(object input)
+    {
+        var problems = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+        System.ComponentModel.DataAnnotations.Validator.TryValidateObject(input, new(input), problems, validateAllProperties: true);
+        return problems.FirstOrDefault() is { } problem ? Fail(problem.ErrorMessage ?? "Check this value.", problem.MemberNames.FirstOrDefault()) : null;
+    }
+
     public const string ProjectTagsRule = "Use up to 20 different tags of 1–40 lowercase letters, digits, hyphens or underscores.";
 }

@@ -21,6 +21,8 @@ public static class PortalRules
             "plan_limit_members" => $"The {plan} plan allows {limit} {Plural(limit, "member")} per organization, pending invitations included, " +
                 "and this organization has reached that. Remove a member or revoke an invitation, or upgrade the plan.",
             "plan_limit_agents" => $"The {plan} plan allows at most {limit} {Plural(limit, "agent")} per project; choose {limit} or fewer.",
+            "agent_limit" => $"This project allows {parts.ElementAtOrDefault(1) ?? "no more"} {Plural(parts.ElementAtOrDefault(1) ?? "", "agent")}, and it has " +
+                "reached that. Delete an agent, or raise the project's agent limit (within the plan) to add another.",
             "last_owner" => "An organization always needs an owner. Make another member an owner first.",
             "invitation_not_found" => "This invitation link is not valid. Check that you copied the whole link, or ask for a new invitation.",
             "invitation_revoked" => "This invitation was revoked. Ask the organization for a new one.",

@@ -1,5 +1,6 @@
--- Audit actions named for what they are: revoking, accepting and resending, and status changes
--- (archive and restore among them) of tables with a status column. Projects file their events under themselves.
+-- Audit actions named for what they are: revoking, accepting, resending and rolling, and status changes (archive and
+-- restore among them) of tables with a status column. Projects file their events under themselves. Bookkeeping
+-- updates that only move last_used_at or last_activity_at are not events.
 CREATE OR REPLACE FUNCTION app.audit_row_change() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
 DECLARE
@@ -19,6 +20,9 @@ BEGIN
     IF TG_OP = 'UPDATE' THEN
         SELECT coalesce(jsonb_object_agg(n.key, n.value), '{}'::jsonb) INTO v_changed
         FROM jsonb_each(v_new) n WHERE n.value IS DISTINCT FROM v_old -> n.key;
+        IF v_changed <> '{}' AND v_changed - 'last_used_at' - 'last_activity_at' = '{}' THEN
+            RETURN NULL;
+        END IF;
         IF v_changed ? 'archived_at' THEN
             v_action := v_entity || CASE WHEN v_new ->> 'archived_at' IS NULL THEN '_restore' ELSE '_archive' END;
         ELSIF v_changed ? 'revoked_at' AND v_new ->> 'revoked_at' IS NOT NULL THEN
@@ -27,6 +31,8 @@ BEGIN
             v_action := v_entity || '_accept';
         ELSIF v_changed ? 'last_sent_at' THEN
             v_action := v_entity || '_resend';
+        ELSIF v_changed ? 'replaced_by' THEN
+            v_action := v_entity || '_roll';
         ELSIF v_changed ? 'status' AND TG_ARGV[2] IS NULL THEN
             v_action := v_entity || CASE WHEN v_new ->> 'status' = 'archived' THEN '_archive'
                                          WHEN v_old ->> 'status' = 'archived' THEN '_restore'

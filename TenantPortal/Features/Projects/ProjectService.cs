@@ -194,16 +194,7 @@ public sealed class ProjectService(IDbContextFactory<PortalDbContext> dbFactory,
             return OperationResult.Fail("Only organization owners and admins can change projects.");
         }
 
-        if (input is null)
-        {
-            return null;
-        }
-
-        var problems = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
-        System.ComponentModel.DataAnnotations.Validator.TryValidateObject(input, new(input), problems, validateAllProperties: true);
-        return problems.FirstOrDefault() is { } problem
-            ? OperationResult.Fail(problem.ErrorMessage ?? "Check this value.", problem.MemberNames.FirstOrDefault())
-            : null;
+        return input is null ? null : OperationResult.Validate(input);
     }
 
     private static string? Normalize(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();

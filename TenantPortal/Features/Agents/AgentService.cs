@@ -1,0 +1,162 @@
+using Microsoft.EntityFrameworkCore;
+using TenantPortal.Data;
+using TenantPortal.Features.ApiKeys;
+using TenantPortal.Tenancy;
+
+namespace TenantPortal.Features.Agents;
+
+public sealed record AgentRow(Guid Id, string Name, string DisplayName, string? Description, string Status, int ActiveKeys,
+    DateTimeOffset CreatedAt, DateTimeOffset? LastActivityAt);
+
+/// <summary>The agents of a project; owners and admins change them, and the database enforces roles, limits and isolation too.</summary>
+public sealed class AgentService(IDbContextFactory<PortalDbContext> dbFactory, TenantContext tenant, TimeProvider time)
+{
+    /// <summary>Agents of a project (null status: all but archived), optionally matching a text.</summary>
+    public async Task<List<AgentRow>> ListAsync(Guid projectId, string? status = null, string? search = null, CancellationToken cancellationToken = default)
+    {
+        tenant.RequireOrg();
+        var now = time.GetUtcNow();
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var agents = db.Agents.Where(a => a.ProjectId == projectId);
+        agents = string.IsNullOrEmpty(status) ? agents.Where(a => a.Status != AgentStatus.Archived)
+            : status == "all" ? agents : agents.Where(a => a.Status == status);
+        if (!string.IsNullOrWhiteSpace(search))
+        {
+            var pattern = SqlText.ContainsPattern(search);
+            agents = agents.Where(a => EF.Functions.ILike(a.Name, pattern, @"\") || EF.Functions.ILike(a.DisplayName, pattern, @"\")
+                || EF.Functions.ILike(a.Description ?? "", pattern, @"\"));
+        }
+
+        return await agents.OrderBy(a => a.Name)
+            .Select(a => new AgentRow(a.Id, a.Name, a.DisplayName, a.Description, a.Status,
+                db.ApiKeys.Count(k => k.AgentId == a.Id && k.Status == ApiKeyStatus.Active && (k.ExpiresAt == null || k.ExpiresAt > now)),
+                a.CreatedAt, a.LastActivityAt))
+            .ToListAsync(cancellationToken);
+    }
+
+    public async Task<Agent?> FindAsync(Guid id, CancellationToken cancellationToken = default)
+    {
+        tenant.RequireOrg();
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.Agents.AsNoTracking().SingleOrDefaultAsync(a => a.Id == id, cancellationToken);
+    }
+
+    public async Task<(OperationResult Result, Guid? Id)> CreateAsync(Guid projectId, AgentInput input, CancellationToken cancellationToken = default)
+    {
+        var orgId = tenant.RequireOrg();
+        if (Refuse(input) is OperationResult refused)
+        {
+            return (refused, null);
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var workspaceId = await db.Projects.Where(p => p.Id == projectId).Select(p => (Guid?)p.WorkspaceId).SingleOrDefaultAsync(cancellationToken);
+        if (workspaceId is null)
+        {
+            return (OperationResult.Fail("This project no longer exists, or you cannot see it."), null);
+        }
+
+        var agent = new Agent
+        {
+            OrgId = orgId,
+            WorkspaceId = workspaceId.Value,
+            ProjectId = projectId,
+            Name = input.Name,
+            DisplayName = input.DisplayName.Trim(),
+            Description = Normalize(input.Description),
+            Config = input.ConfigJson(),
+            CreatedBy = tenant.UserId,
+        };
+        db.Agents.Add(agent);
+        var result = Named(await OperationResult.RunAsync(async () => await db.SaveChangesAsync(cancellationToken) == 1));
+        return (result, result.Succeeded ? agent.Id : null);
+    }
+
+    public async Task<OperationResult> UpdateAsync(Guid id, AgentInput input, CancellationToken cancellationToken = default)
+    {
+        tenant.RequireOrg();
+        if (Refuse(input) is OperationResult refused)
+        {
+            return refused;
+        }
+
+        var config = input.ConfigJson();
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return Named(await OperationResult.RunAsync(async () => await db.Agents.Where(a => a.Id == id).ExecuteUpdateAsync(s => s
+            .SetProperty(a => a.Name, input.Name)
+            .SetProperty(a => a.DisplayName, input.DisplayName.Trim())
+            .SetProperty(a => a.Description, Normalize(input.Description))
+            .SetProperty(a => a.Config, config)
+            .SetProperty(a => a.UpdatedAt, time.GetUtcNow()), cancellationToken) == 1));
+    }
+
+    public async Task<OperationResult> SetStatusAsync(Guid id, string status, CancellationToken cancellationToken = default)
+    {
+        tenant.RequireOrg();
+        if (!AgentStatus.All.Contains(status))
+        {
+            return OperationResult.Fail("Choose draft, active, inactive or archived.", "Status");
+        }
+
+        if (Refuse(null) is OperationResult refused)
+        {
+            return refused;
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await OperationResult.RunAsync(async () => await db.Agents.Where(a => a.Id == id).ExecuteUpdateAsync(s => s
+            .SetProperty(a => a.Status, status)
+            .SetProperty(a => a.UpdatedAt, time.GetUtcNow()), cancellationToken) == 1);
+    }
+
+    /// <summary>Revokes the agent's keys and deletes it, in one transaction, when <paramref name="confirmation"/> repeats its name.</summary>
+    public async Task<OperationResult> DeleteAsync(Guid id, string confirmation, CancellationToken cancellationToken = default)
+    {
+        tenant.RequireOrg();
+        if (Refuse(null) is OperationResult refused)
+        {
+            return refused;
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var name = await db.Agents.Where(a => a.Id == id).Select(a => a.Name).SingleOrDefaultAsync(cancellationToken);
+        if (name is null)
+        {
+            return OperationResult.Fail("This agent no longer exists.");
+        }
+
+        if (!string.Equals(confirmation.Trim(), name, StringComparison.Ordinal))
+        {
+            return OperationResult.Fail($"Type {name} to confirm.", "Confirmation");
+        }
+
+        return await OperationResult.RunAsync(async () =>
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            await db.ApiKeys.Where(k => k.AgentId == id && k.Status == ApiKeyStatus.Active).ExecuteUpdateAsync(s => s
+                .SetProperty(k => k.Status, ApiKeyStatus.Revoked)
+                .SetProperty(k => k.RevokedAt, time.GetUtcNow())
+                .SetProperty(k => k.RevokedBy, tenant.UserId)
+                .SetProperty(k => k.RevokeReason, $"Agent {name} was deleted."), cancellationToken);
+            var deleted = await db.Agents.Where(a => a.Id == id).ExecuteDeleteAsync(cancellationToken) == 1;
+            await transaction.CommitAsync(cancellationToken);
+            return deleted;
+        });
+    }
+
+    private OperationResult? Refuse(AgentInput? input)
+    {
+        if (!tenant.CanManage)
+        {
+            return OperationResult.Fail("Only organization owners and admins can change agents.");
+        }
+
+        return input is null ? null : OperationResult.Validate(input);
+    }
+
+    /// <summary>A taken name is the name field's problem.</summary>
+    private static OperationResult Named(OperationResult result) =>
+        result.Message == "That already exists." ? OperationResult.Fail("An agent with this name already exists in the project; choose another.", "Name") : result;
+
+    private static string? Normalize(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+}

@@ -1,0 +1,50 @@
+using Npgsql;
+using Microsoft.EntityFrameworkCore;
+using TenantPortal.Data;
+
+namespace TenantPortal.Features.ApiKeys;
+
+/// <summary>The agent a valid key speaks for, and what it may do.</summary>
+public sealed record AgentIdentity(Guid KeyId, Guid AgentId, Guid ProjectId, Guid WorkspaceId, Guid OrgId, IReadOnlyList<string> Capabilities);
+
+/// <summary>
+/// Verifies an agent's key: parse and checksum without the database, then SHA-256 and one indexed lookup through
+/// <c>app.enter_agent_context</c>, which also refuses revoked, expired and disabled keys, archived agents and suspended
+/// or archived projects, and notes the key's use at most once a minute.
+/// </summary>
+public sealed class ApiKeyVerifier(IDbContextFactory<PortalDbContext> dbFactory, TimeProvider time)
+{
+    /// <summary>The identity behind <paramref name="key"/>, or null when it is not a valid key now.</summary>
+    public async Task<AgentIdentity?> VerifyAsync(string? key, string? clientIp = null, string? userAgent = null, CancellationToken cancellationToken = default)
+    {
+        if (!ApiKeyFormat.TryParse(key, out var parsed))
+        {
+            return null;
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        await connection.OpenAsync(cancellationToken);
+        try
+        {
+            await using var command = new NpgsqlCommand(
+                "SELECT key_id, agent_id, project_id, workspace_id, org_id, capabilities FROM app.enter_agent_context(@hash, @ip, @agent, @at)", connection);
+            command.Parameters.AddWithValue("hash", parsed.Hash);
+            command.Parameters.AddWithValue("ip", (object?)clientIp ?? DBNull.Value);
+            command.Parameters.AddWithValue("agent", (object?)userAgent ?? DBNull.Value);
+            command.Parameters.AddWithValue("at", time.GetUtcNow());
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                return null;
+            }
+
+            return new AgentIdentity(reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetGuid(3), reader.GetGuid(4),
+                reader.GetFieldValue<string[]>(5));
+        }
+        finally
+        {
+            await connection.CloseAsync();
+        }
+    }
+}

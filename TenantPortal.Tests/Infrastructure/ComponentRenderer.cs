@@ -13,6 +13,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.JSInterop;
 using Radzen;
 using TenantPortal.Data;
+using TenantPortal.Features.ApiKeys;
 using TenantPortal.Features.Email;
 using TenantPortal.Features.Members;
 using TenantPortal.Features.Plans;
@@ -46,6 +47,7 @@ public sealed class ComponentRenderer : IAsyncDisposable
         collection.AddPortalDbContext(database?.AppConnectionString ?? "Host=127.0.0.1;Port=1;Database=none");
         collection.AddScoped<ThemePreferences>();
         collection.AddScoped<InvitationService>();
+        collection.AddScoped<ApiKeyService>();
         collection.AddScoped<PlanService>();
         collection.AddSingleton<IPortalMail, CapturedMail>();
         collection.AddSingleton(TimeProvider.System);

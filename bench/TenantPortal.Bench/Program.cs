@@ -48,6 +48,7 @@ try
     var services = new ServiceCollection();
     services.AddPortalDbContext(Connection(DatabaseBootstrap.AppRole, appPassword));
     services.AddScoped<ProjectService>();
+    services.AddSingleton(TimeProvider.System);
     await using var provider = services.BuildServiceProvider();
 
     var scenarios = new (string Name, Func<int, ProjectQuery> Query)[]

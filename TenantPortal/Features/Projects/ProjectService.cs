@@ -1,5 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using TenantPortal.Data;
+using TenantPortal.Features.Agents;
+using TenantPortal.Features.ApiKeys;
 using TenantPortal.Tenancy;
 
 namespace TenantPortal.Features.Projects;
@@ -20,10 +22,11 @@ public sealed record ProjectRow(Guid Id, string Slug, string Name, string? Descr
 
 public sealed record ProjectPage(IReadOnlyList<ProjectRow> Rows, int Total);
 
-public sealed record ProjectOverview(Project Project, string WorkspaceName, string? CreatedByEmail);
+/// <summary>A project with what is in it: its agents and the keys that work now.</summary>
+public sealed record ProjectOverview(Project Project, string WorkspaceName, string? CreatedByEmail, int Agents = 0, int ActiveKeys = 0);
 
 /// <summary>Projects of the active workspace; owners and admins change them, and the database enforces roles, plan and isolation too.</summary>
-public sealed class ProjectService(IDbContextFactory<PortalDbContext> dbFactory, TenantContext tenant)
+public sealed class ProjectService(IDbContextFactory<PortalDbContext> dbFactory, TenantContext tenant, TimeProvider time)
 {
     public async Task<ProjectPage> PageAsync(ProjectQuery query, CancellationToken cancellationToken = default)
     {
@@ -83,10 +86,13 @@ public sealed class ProjectService(IDbContextFactory<PortalDbContext> dbFactory,
     {
         tenant.RequireOrg();
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var now = time.GetUtcNow();
         return await db.Projects.AsNoTracking().Where(p => p.Id == id)
             .Select(p => new ProjectOverview(p,
                 db.Workspaces.Where(w => w.Id == p.WorkspaceId).Select(w => w.Name).Single(),
-                db.Users.Where(u => u.Id == p.CreatedBy).Select(u => u.Email).SingleOrDefault()))
+                db.Users.Where(u => u.Id == p.CreatedBy).Select(u => u.Email).SingleOrDefault(),
+                db.Agents.Count(a => a.ProjectId == p.Id && a.Status != AgentStatus.Archived),
+                db.ApiKeys.Count(k => k.ProjectId == p.Id && k.Status == ApiKeyStatus.Active && (k.ExpiresAt == null || k.ExpiresAt > now))))
             .SingleOrDefaultAsync(cancellationToken);
     }
 

@@ -1,4 +1,6 @@
 using System.Text.RegularExpressions;
+using TenantPortal.Features.Agents;
+using TenantPortal.Features.ApiKeys;
 using TenantPortal.Features.AuditLog;
 using TenantPortal.Features.Projects;
 using TenantPortal.Tenancy;
@@ -19,7 +21,8 @@ public sealed partial class PermissionMatrixTests(DatabaseFixture fixture) : ICl
     private TestDatabase Db => fixture.Database;
 
     /// <summary>One organization: the acting person in a role, two other owners, a member, a project and a pending invitation.</summary>
-    private sealed record Scene(Guid Org, string OrgSlug, Guid Actor, Guid SecondOwner, Guid Target, Guid Workspace, Guid Project, Guid Invitation);
+    private sealed record Scene(Guid Org, string OrgSlug, Guid Actor, Guid SecondOwner, Guid Target, Guid Workspace, Guid Project, Guid Invitation,
+        Guid Agent, Guid Key);
 
     /// <summary>Each action: whether it only reads, and how to attempt it (true when the service reports success or shows data).</summary>
     private static readonly Dictionary<string, (bool Reads, Func<Circuit, Scene, Task<bool>> Attempt)> Actions = new()
@@ -35,6 +38,16 @@ public sealed partial class PermissionMatrixTests(DatabaseFixture fixture) : ICl
         ["project.edit"] = (false, async (c, s) => (await c.Projects.UpdateAsync(s.Project, new ProjectInput { Name = "Edited", Slug = "edited" })).Succeeded),
         ["project.status"] = (false, async (c, s) => (await c.Projects.SetStatusAsync(s.Project, ProjectStatus.Suspended)).Succeeded),
         ["project.delete"] = (false, async (c, s) => (await c.Projects.DeleteAsync(s.Project, "website")).Succeeded),
+        ["agent.view"] = (true, async (c, s) => (await c.Agents.ListAsync(s.Project)).Any(a => a.Id == s.Agent)),
+        ["agent.create"] = (false, async (c, s) => (await c.Agents.CreateAsync(s.Project, new AgentInput { Name = "made", DisplayName = "Made" })).Result.Succeeded),
+        ["agent.edit"] = (false, async (c, s) => (await c.Agents.UpdateAsync(s.Agent, new AgentInput { Name = "greeter", DisplayName = "Edited" })).Succeeded),
+        ["agent.status"] = (false, async (c, s) => (await c.Agents.SetStatusAsync(s.Agent, AgentStatus.Archived)).Succeeded),
+        ["agent.delete"] = (false, async (c, s) => (await c.Agents.DeleteAsync(s.Agent, "greeter")).Succeeded),
+        ["key.view"] = (true, async (c, s) => (await c.Keys.ListAsync(s.Project)).Any(k => k.Id == s.Key)),
+        ["key.create"] = (false, async (c, s) => (await c.Keys.CreateAsync(s.Agent, "made", [Capability.Communicate], null)).Result.Succeeded),
+        ["key.revoke"] = (false, async (c, s) => (await c.Keys.RevokeAsync(s.Key, "No longer needed")).Succeeded),
+        ["key.roll"] = (false, async (c, s) => (await c.Keys.RollAsync(s.Key, TimeSpan.FromHours(1))).Result.Succeeded),
+        ["key.review"] = (true, async (c, s) => (await c.Keys.ReviewAsync(KeyReview.All)).Any(k => k.Id == s.Key)),
         ["member.list"] = (true, async (c, s) => (await c.Members.ListAsync()).Any(m => m.UserId == s.Target)),
         ["member.change_role"] = (false, async (c, s) => (await c.Members.ChangeRoleAsync(s.Target, OrgRole.Viewer)).Succeeded),
         ["member.remove"] = (false, async (c, s) => (await c.Members.RemoveAsync(s.Target)).Succeeded),
@@ -117,7 +130,10 @@ public sealed partial class PermissionMatrixTests(DatabaseFixture fixture) : ICl
         await Tenants.AddMemberAsync(Db, owner, org, target, OrgRole.Member, workspace);
         var project = await Tenants.CreateProjectAsync(Db, owner, org, workspace, "website", "Website");
         var invitation = await Tenants.CreateInvitationAsync(Db, owner, org, $"pending-{tag}@example.com");
-        return new Scene(org, slug, actor, secondOwner, target, workspace, project, invitation);
+        var agent = await Tenants.CreateAgentAsync(Db, owner, org, project, "greeter");
+        await Tenants.CreateApiKeyAsync(Db, owner, org, agent, "main");
+        var key = await Sql.ScalarAsync<Guid>(Db.AdminConnectionString, "SELECT id FROM api_keys WHERE agent_id = @a", ("a", agent));
+        return new Scene(org, slug, actor, secondOwner, target, workspace, project, invitation, agent, key);
     }
 
     /// <summary>Every row of the organization, hashed: equal snapshots mean nothing changed.</summary>
@@ -128,7 +144,9 @@ public sealed partial class PermissionMatrixTests(DatabaseFixture fixture) : ICl
             (SELECT string_agg(w::text, ',' ORDER BY w.id) FROM workspaces w WHERE w.org_id = @o),
             (SELECT string_agg(x::text, ',' ORDER BY x.workspace_id, x.user_id) FROM workspace_members x WHERE x.org_id = @o),
             (SELECT string_agg(p::text, ',' ORDER BY p.id) FROM projects p WHERE p.org_id = @o),
-            (SELECT string_agg(i::text, ',' ORDER BY i.id) FROM org_invitations i WHERE i.org_id = @o)))
+            (SELECT string_agg(i::text, ',' ORDER BY i.id) FROM org_invitations i WHERE i.org_id = @o),
+            (SELECT string_agg(a::text, ',' ORDER BY a.id) FROM agents a WHERE a.org_id = @o),
+            (SELECT string_agg(k::text, ',' ORDER BY k.id) FROM api_keys k WHERE k.org_id = @o)))
         """, ("o", org));
 
     public ValueTask DisposeAsync() => circuits.DisposeAsync();

@@ -36,6 +36,11 @@ public sealed class ApiKeyService(IDbContextFactory<PortalDbContext> dbFactory, 
     /// <summary>Every key of the organization, for owners and admins, narrowed by a review filter and a capability.</summary>
     public Task<List<ApiKeyRow>> ReviewAsync(KeyReview review, string? capability = null, CancellationToken cancellationToken = default)
     {
+        if (!tenant.CanManage)
+        {
+            return Task.FromResult(new List<ApiKeyRow>());
+        }
+
         var now = time.GetUtcNow();
         var (soon, monthAgo) = (now.AddDays(7), now.AddDays(-30));
         return QueryAsync(keys =>

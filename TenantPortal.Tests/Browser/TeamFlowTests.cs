@@ -44,6 +44,24 @@ public sealed class TeamFlowTests(BrowserApp browser)
         await Expect(dana.Page.GetByTestId("members-grid")).ToContainTextAsync($"erin.{tag}@example.com");
         await Expect(dana.Page.GetByTestId("no-invitations")).ToBeVisibleAsync();
 
+        // Dana runs her team from the members page: a new role, a suspension and its end, then removal.
+        var erinEmail = $"erin.{tag}@example.com";
+        Task<string?> MembershipAsync() => Sql.ScalarAsync<string>(browser.Database.AdminConnectionString,
+            "SELECT m.role || '/' || m.status FROM org_members m JOIN users u ON u.id = m.user_id WHERE u.email = @e", ("e", erinEmail));
+        await dana.Page.GetByLabel($"Role of {erinEmail}").SelectOptionAsync("admin");
+        await Expect(dana.Page.Locator(".rz-notification")).ToContainTextAsync($"{erinEmail} is now admin.");
+        Assert.Equal("admin/active", await MembershipAsync());
+        await dana.Page.GetByRole(AriaRole.Button, new() { Name = $"Suspend {erinEmail}" }).ClickAsync();
+        await dana.Page.GetByRole(AriaRole.Button, new() { Name = "Suspend", Exact = true }).ClickAsync();
+        await Expect(dana.Page.GetByRole(AriaRole.Button, new() { Name = $"Reactivate {erinEmail}" })).ToBeVisibleAsync();
+        Assert.Equal("admin/suspended", await MembershipAsync());
+        await dana.Page.GetByRole(AriaRole.Button, new() { Name = $"Reactivate {erinEmail}" }).ClickAsync();
+        await Expect(dana.Page.GetByRole(AriaRole.Button, new() { Name = $"Suspend {erinEmail}" })).ToBeVisibleAsync();
+        await dana.Page.GetByRole(AriaRole.Button, new() { Name = $"Remove {erinEmail}" }).ClickAsync();
+        await dana.Page.GetByRole(AriaRole.Button, new() { Name = "Remove", Exact = true }).ClickAsync();
+        await Expect(dana.Page.GetByTestId("members-grid")).Not.ToContainTextAsync(erinEmail);
+        Assert.Null(await MembershipAsync());
+
         Assert.Empty(dana.Errors);
         Assert.Empty(erin.Errors);
     }

@@ -35,24 +35,32 @@ public sealed class PlanService(IDbContextFactory<PortalDbContext> dbFactory, Te
         return [.. plans.OrderBy(p => Array.IndexOf(["free", "pro", "max"], p.Code))];
     }
 
-    public async Task<List<PlanUserRow>> UsersAsync(string? search, CancellationToken cancellationToken = default)
-    {
-        tenant.RequireUser();
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return await db.Database.SqlQuery<PlanUserRow>($"""
+    /// <summary>People matching a search (platform admins only; anyone else gets none).</summary>
+    public Task<List<PlanUserRow>> UsersAsync(string? search, CancellationToken cancellationToken = default) =>
+        PlatformListAsync(db => db.Database.SqlQuery<PlanUserRow>($"""
             SELECT id AS "Id", email AS "Email", display_name AS "DisplayName", plan_code AS "PlanCode", owned_orgs AS "OwnedOrgs"
             FROM app.admin_users({search ?? ""}, 50)
-            """).ToListAsync(cancellationToken);
-    }
+            """).ToListAsync(cancellationToken), cancellationToken);
 
-    public async Task<List<PlanOrgRow>> OrganizationsAsync(string? search, CancellationToken cancellationToken = default)
+    /// <summary>Organizations matching a search (platform admins only; anyone else gets none).</summary>
+    public Task<List<PlanOrgRow>> OrganizationsAsync(string? search, CancellationToken cancellationToken = default) =>
+        PlatformListAsync(db => db.Database.SqlQuery<PlanOrgRow>($"""
+            SELECT id AS "Id", slug AS "Slug", name AS "Name", plan_code AS "PlanCode", projects AS "Projects", members AS "Members"
+            FROM app.admin_organizations({search ?? ""}, 50)
+            """).ToListAsync(cancellationToken), cancellationToken);
+
+    private async Task<List<T>> PlatformListAsync<T>(Func<PortalDbContext, Task<List<T>>> query, CancellationToken cancellationToken)
     {
         tenant.RequireUser();
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return await db.Database.SqlQuery<PlanOrgRow>($"""
-            SELECT id AS "Id", slug AS "Slug", name AS "Name", plan_code AS "PlanCode", projects AS "Projects", members AS "Members"
-            FROM app.admin_organizations({search ?? ""}, 50)
-            """).ToListAsync(cancellationToken);
+        try
+        {
+            return await query(db);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+        {
+            return [];
+        }
     }
 
     public Task<OperationResult> SetUserPlanAsync(Guid userId, string plan, CancellationToken cancellationToken = default) =>

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using TenantPortal.Features.Agents;
 using TenantPortal.Features.ApiKeys;
 using TenantPortal.Features.AuditLog;
+using TenantPortal.Components;
 using TenantPortal.Features.Email;
 using TenantPortal.Features.Members;
 using TenantPortal.Features.Plans;
@@ -24,17 +25,8 @@ public sealed class Circuits : IAsyncDisposable
     {
         var collection = new ServiceCollection();
         collection.AddPortalDbContext(database.AppConnectionString);
-        collection.AddScoped<OrganizationService>();
-        collection.AddScoped<WorkspaceService>();
-        collection.AddScoped<AuditLogService>();
-        collection.AddScoped<ProjectService>();
-        collection.AddScoped<MemberService>();
-        collection.AddScoped<InvitationService>();
-        collection.AddScoped<PlanService>();
+        collection.AddPortalFeatures();
         collection.AddSingleton<IPortalMail>(Mail);
-        collection.AddScoped<AgentService>();
-        collection.AddScoped<ApiKeyService>();
-        collection.AddScoped<ApiKeyVerifier>();
         collection.AddSingleton<TimeProvider>(Clock);
         collection.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(Log));
         services = collection.BuildServiceProvider();

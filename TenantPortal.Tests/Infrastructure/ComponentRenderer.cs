@@ -13,11 +13,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.JSInterop;
 using Radzen;
 using TenantPortal.Data;
-using TenantPortal.Features.ApiKeys;
+using TenantPortal.Components;
 using TenantPortal.Features.Email;
-using TenantPortal.Features.Members;
-using TenantPortal.Features.Plans;
-using TenantPortal.Features.Preferences;
 using TenantPortal.Hosting;
 
 namespace TenantPortal.Tests.Infrastructure;
@@ -45,10 +42,7 @@ public sealed class ComponentRenderer : IAsyncDisposable
         collection.AddSingleton<IWebHostEnvironment>(new TestEnvironment(environment));
         collection.AddRadzenComponents();
         collection.AddPortalDbContext(database?.AppConnectionString ?? "Host=127.0.0.1;Port=1;Database=none");
-        collection.AddScoped<ThemePreferences>();
-        collection.AddScoped<InvitationService>();
-        collection.AddScoped<ApiKeyService>();
-        collection.AddScoped<PlanService>();
+        collection.AddPortalFeatures();
         collection.AddSingleton<IPortalMail, CapturedMail>();
         collection.AddSingleton(TimeProvider.System);
         services = collection.BuildServiceProvider();

@@ -18,19 +18,26 @@ internal static class UiExtensions
     {
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddRadzenComponents();
-        builder.Services.AddScoped<ThemePreferences>();
-        builder.Services.AddScoped<OrganizationService>();
-        builder.Services.AddScoped<WorkspaceService>();
-        builder.Services.AddScoped<ProjectService>();
-        builder.Services.AddScoped<MemberService>();
-        builder.Services.AddScoped<InvitationService>();
-        builder.Services.AddScoped<PlanService>();
-        builder.Services.AddScoped<AgentService>();
-        builder.Services.AddScoped<ApiKeyService>();
-        builder.Services.AddScoped<ApiKeyVerifier>();
-        builder.Services.AddScoped<AuditLogService>();
+        builder.Services.AddPortalFeatures();
         builder.Services.AddSingleton<SignInEvents>();
         return builder;
+    }
+
+    /// <summary>The per-circuit services behind the pages; tests wire the same list.</summary>
+    public static IServiceCollection AddPortalFeatures(this IServiceCollection services)
+    {
+        services.AddScoped<ThemePreferences>();
+        services.AddScoped<OrganizationService>();
+        services.AddScoped<WorkspaceService>();
+        services.AddScoped<ProjectService>();
+        services.AddScoped<MemberService>();
+        services.AddScoped<InvitationService>();
+        services.AddScoped<PlanService>();
+        services.AddScoped<AgentService>();
+        services.AddScoped<ApiKeyService>();
+        services.AddScoped<ApiKeyVerifier>();
+        services.AddScoped<AuditLogService>();
+        return services;
     }
 
     public static WebApplication MapPortalUi(this WebApplication app)

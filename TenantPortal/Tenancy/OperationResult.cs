@@ -23,6 +23,10 @@ public sealed record OperationResult(bool Succeeded, string? Field = null, strin
             Fail("That address is already taken; choose another.", slugField),
         PostgresErrorCodes.UniqueViolation when ex.ConstraintName == "ux_org_invitations_open" =>
             Fail("An invitation to this address is already open; resend it from the list instead.", "Email"),
+        PostgresErrorCodes.UniqueViolation when ex.ConstraintName == "agents_name_key" =>
+            Fail("An agent with this name already exists in the project; choose another.", "Name"),
+        PostgresErrorCodes.UniqueViolation when ex.ConstraintName == "ux_api_keys_active_name" =>
+            Fail("An active key with this name already exists in the project; choose another.", "Name"),
         PostgresErrorCodes.CheckViolation when ex.ConstraintName?.Contains("slug", StringComparison.Ordinal) == true =>
             Fail((slugRule ?? SlugRule.Organization).Rule, slugField),
         PostgresErrorCodes.CheckViolation when ex.ConstraintName?.Contains("name", StringComparison.Ordinal) == true =>

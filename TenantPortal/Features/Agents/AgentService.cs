@@ -68,7 +68,7 @@ public sealed class AgentService(IDbContextFactory<PortalDbContext> dbFactory, T
             CreatedBy = tenant.UserId,
         };
         db.Agents.Add(agent);
-        var result = Named(await OperationResult.RunAsync(async () => await db.SaveChangesAsync(cancellationToken) == 1));
+        var result = await OperationResult.RunAsync(async () => await db.SaveChangesAsync(cancellationToken) == 1);
         return (result, result.Succeeded ? agent.Id : null);
     }
 
@@ -82,12 +82,12 @@ public sealed class AgentService(IDbContextFactory<PortalDbContext> dbFactory, T
 
         var config = input.ConfigJson();
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return Named(await OperationResult.RunAsync(async () => await db.Agents.Where(a => a.Id == id).ExecuteUpdateAsync(s => s
+        return await OperationResult.RunAsync(async () => await db.Agents.Where(a => a.Id == id).ExecuteUpdateAsync(s => s
             .SetProperty(a => a.Name, input.Name)
             .SetProperty(a => a.DisplayName, input.DisplayName.Trim())
             .SetProperty(a => a.Description, Normalize(input.Description))
             .SetProperty(a => a.Config, config)
-            .SetProperty(a => a.UpdatedAt, time.GetUtcNow()), cancellationToken) == 1));
+            .SetProperty(a => a.UpdatedAt, time.GetUtcNow()), cancellationToken) == 1);
     }
 
     public async Task<OperationResult> SetStatusAsync(Guid id, string status, CancellationToken cancellationToken = default)
@@ -153,10 +153,6 @@ public sealed class AgentService(IDbContextFactory<PortalDbContext> dbFactory, T
 
         return input is null ? null : OperationResult.Validate(input);
     }
-
-    /// <summary>A taken name is the name field's problem.</summary>
-    private static OperationResult Named(OperationResult result) =>
-        result.Message == "That already exists." ? OperationResult.Fail("An agent with this name already exists in the project; choose another.", "Name") : result;
 
     private static string? Normalize(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
 }

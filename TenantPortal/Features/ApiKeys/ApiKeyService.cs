@@ -91,7 +91,7 @@ public sealed class ApiKeyService(IDbContextFactory<PortalDbContext> dbFactory, 
 
         var key = NewKey(agent, name, [.. capabilities.Distinct()], expiresAt);
         db.ApiKeys.Add(key.Row);
-        var result = Named(await OperationResult.RunAsync(async () => await db.SaveChangesAsync(cancellationToken) == 1));
+        var result = await OperationResult.RunAsync(async () => await db.SaveChangesAsync(cancellationToken) == 1);
         return result.Succeeded ? (result, new NewApiKey(key.Row.Id, key.Key)) : (result, null);
     }
 
@@ -208,7 +208,4 @@ public sealed class ApiKeyService(IDbContextFactory<PortalDbContext> dbFactory, 
 
     private OperationResult? Refuse() =>
         tenant.CanManage ? null : OperationResult.Fail("Only organization owners and admins can manage API keys.");
-
-    private static OperationResult Named(OperationResult result) =>
-        result.Message == "That already exists." ? OperationResult.Fail("An active key with this name already exists in the project; choose another.", "Name") : result;
 }

@@ -63,6 +63,10 @@ public sealed record OperationResult(bool Succeeded, string? Field = null, strin
         }
     }
 
+    /// <summary>The refusal of a destructive action whose typed confirmation does not repeat <paramref name="expected"/>; null when it does.</summary>
+    public static OperationResult? Unconfirmed(string confirmation, string? expected) =>
+        string.Equals(confirmation.Trim(), expected, StringComparison.Ordinal) ? null : Fail($"Type {expected} to confirm.", "Confirmation");
+
     /// <summary>The first DataAnnotations problem of a form model as a field error; null when the model is valid.</summary>
     public static OperationResult? Validate(object input)
     {

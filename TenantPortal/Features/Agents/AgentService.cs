@@ -125,9 +125,9 @@ public sealed class AgentService(IDbContextFactory<PortalDbContext> dbFactory, T
             return OperationResult.Fail("This agent no longer exists.");
         }
 
-        if (!string.Equals(confirmation.Trim(), name, StringComparison.Ordinal))
+        if (OperationResult.Unconfirmed(confirmation, name) is OperationResult unconfirmed)
         {
-            return OperationResult.Fail($"Type {name} to confirm.", "Confirmation");
+            return unconfirmed;
         }
 
         return await OperationResult.RunAsync(async () =>

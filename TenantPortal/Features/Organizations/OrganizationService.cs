@@ -81,9 +81,9 @@ public sealed class OrganizationService(IDbContextFactory<PortalDbContext> dbFac
             return OperationResult.Fail("Only an owner can delete the organization.");
         }
 
-        if (!string.Equals(confirmation.Trim(), tenant.OrgSlug, StringComparison.Ordinal))
+        if (OperationResult.Unconfirmed(confirmation, tenant.OrgSlug) is OperationResult unconfirmed)
         {
-            return OperationResult.Fail($"Type {tenant.OrgSlug} to confirm.", "Confirmation");
+            return unconfirmed;
         }
 
         await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))

@@ -184,9 +184,9 @@ public sealed class ProjectService(IDbContextFactory<PortalDbContext> dbFactory,
             return OperationResult.Fail("This project no longer exists.");
         }
 
-        if (!string.Equals(confirmation.Trim(), slug, StringComparison.Ordinal))
+        if (OperationResult.Unconfirmed(confirmation, slug) is OperationResult unconfirmed)
         {
-            return OperationResult.Fail($"Type {slug} to confirm.", "Confirmation");
+            return unconfirmed;
         }
 
         return await OperationResult.RunAsync(async () => await db.Projects.Where(p => p.Id == id).ExecuteDeleteAsync(cancellationToken) == 1);

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using TenantPortal.Data;
+using TenantPortal.Features.Organizations;
 using TenantPortal.Tenancy;
 
 namespace TenantPortal.Features.Members;
@@ -37,16 +38,8 @@ public sealed class MemberService(IDbContextFactory<PortalDbContext> dbFactory, 
             return OperationResult.Fail("Choose owner, admin, member or viewer.", "Role");
         }
 
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var current = await db.OrgMembers.Where(m => m.UserId == userId).Select(m => m.Role).SingleOrDefaultAsync(cancellationToken);
-        if (Refuse(current, role) is OperationResult refused)
-        {
-            return refused;
-        }
-
-        var result = await OperationResult.RunAsync(async () =>
-            await db.OrgMembers.Where(m => m.UserId == userId).ExecuteUpdateAsync(s => s.SetProperty(m => m.Role, role), cancellationToken) == 1);
-        return await AfterChangeAsync(result, userId, cancellationToken);
+        return await ChangeMemberAsync(userId, role,
+            member => member.ExecuteUpdateAsync(s => s.SetProperty(m => m.Role, role), cancellationToken), cancellationToken);
     }
 
     public async Task<OperationResult> RemoveAsync(Guid userId, CancellationToken cancellationToken = default)
@@ -57,16 +50,7 @@ public sealed class MemberService(IDbContextFactory<PortalDbContext> dbFactory, 
             return await LeaveAsync(cancellationToken);
         }
 
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var current = await db.OrgMembers.Where(m => m.UserId == userId).Select(m => m.Role).SingleOrDefaultAsync(cancellationToken);
-        if (Refuse(current, null) is OperationResult refused)
-        {
-            return refused;
-        }
-
-        var result = await OperationResult.RunAsync(async () =>
-            await db.OrgMembers.Where(m => m.UserId == userId).ExecuteDeleteAsync(cancellationToken) == 1);
-        return await AfterChangeAsync(result, userId, cancellationToken);
+        return await ChangeMemberAsync(userId, null, member => member.ExecuteDeleteAsync(cancellationToken), cancellationToken);
     }
 
     /// <summary>Suspends a member (they lose access at once but stay listed) or makes them active again.</summary>
@@ -78,16 +62,9 @@ public sealed class MemberService(IDbContextFactory<PortalDbContext> dbFactory, 
             return OperationResult.Fail("You cannot suspend yourself; leave the organization instead.");
         }
 
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var current = await db.OrgMembers.Where(m => m.UserId == userId).Select(m => m.Role).SingleOrDefaultAsync(cancellationToken);
-        if (Refuse(current, null) is OperationResult refused)
-        {
-            return refused;
-        }
-
         var status = suspended ? MemberStatus.Suspended : MemberStatus.Active;
-        return await OperationResult.RunAsync(async () =>
-            await db.OrgMembers.Where(m => m.UserId == userId).ExecuteUpdateAsync(s => s.SetProperty(m => m.Status, status), cancellationToken) == 1);
+        return await ChangeMemberAsync(userId, null,
+            member => member.ExecuteUpdateAsync(s => s.SetProperty(m => m.Status, status), cancellationToken), cancellationToken);
     }
 
     /// <summary>Leaves the active organization and moves to another one (the last owner cannot leave).</summary>
@@ -133,9 +110,21 @@ public sealed class MemberService(IDbContextFactory<PortalDbContext> dbFactory, 
         return null;
     }
 
-    /// <summary>A change of the caller's own membership changes what they may do: the session picks it up.</summary>
-    private async Task<OperationResult> AfterChangeAsync(OperationResult result, Guid userId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Changes one member (to <paramref name="role"/>, or otherwise) once the caller's rights over them are checked; a change of
+    /// the caller's own membership changes what they may do, so the session picks it up.
+    /// </summary>
+    private async Task<OperationResult> ChangeMemberAsync(Guid userId, string? role, Func<IQueryable<OrgMember>, Task<int>> change,
+        CancellationToken cancellationToken)
     {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var member = db.OrgMembers.Where(m => m.UserId == userId);
+        if (Refuse(await member.Select(m => m.Role).SingleOrDefaultAsync(cancellationToken), role) is OperationResult refused)
+        {
+            return refused;
+        }
+
+        var result = await OperationResult.RunAsync(async () => await change(member) == 1);
         if (result.Succeeded && userId == tenant.UserId)
         {
             await session.RefreshAsync(cancellationToken);

@@ -45,7 +45,7 @@ public sealed class DatabaseRolesTests(DatabaseFixture fixture) : IClassFixture<
         Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, alter.SqlState);
 
         var history = await Assert.ThrowsAsync<PostgresException>(() =>
-            Sql.ScalarAsync<long>(Db.AppConnectionString, "SELECT count(*) FROM \"__EFMigrationsHistory\""));
+            Sql.ScalarAsync<long>(Db.AppConnectionString, "SELECT count(*) FROM schema_history"));
         Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, history.SqlState);
     }
 

@@ -107,6 +107,48 @@ public sealed class EmbeddedPostgresTests(PostgresCluster cluster) : IAsyncLifet
         Assert.Equal("mine", await File.ReadAllTextAsync(Path.Combine(DataDirectory, "notes.txt"), TestContext.Current.CancellationToken));
     }
 
+    [Fact]
+    public async Task As_root_a_data_directory_the_postgres_user_cannot_reach_moves_where_it_can_and_stays_there()
+    {
+        Assert.SkipUnless(Environment.UserName == "root", "PostgreSQL runs as another user only when the tests run as root.");
+        // A clone in root's home: the folder above the data directory is 0700.
+        var privateHome = Directory.CreateDirectory(Path.Combine(root, "home")).FullName;
+        File.SetUnixFileMode(privateHome, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var configured = Path.Combine(privateHome, "clone", ".data", "pg");
+        var serviceRoot = Path.Combine(root, "service");
+        var options = new EmbeddedPostgresOptions(configured, cluster.BinarySearchPath, serviceRoot);
+
+        string relocated;
+        await using (var first = new EmbeddedPostgres(options))
+        {
+            await first.StartAsync(TestContext.Current.CancellationToken);
+            relocated = first.DataDirectory;
+            Assert.StartsWith(serviceRoot + "/", relocated, StringComparison.Ordinal);
+            Assert.True(File.Exists(Path.Combine(relocated, "PG_VERSION")));
+            Assert.False(File.Exists(Path.Combine(configured, "PG_VERSION")));
+            await Sql.ExecuteAsync(first.SuperuserConnectionString(), "CREATE TABLE kept (note text); INSERT INTO kept VALUES ('found again')");
+            await first.StopAsync();
+        }
+
+        // The next run finds the same cluster without being told where it went.
+        await using var second = new EmbeddedPostgres(options);
+        await second.StartAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(relocated, second.DataDirectory);
+        Assert.Equal("found again", await Sql.ScalarAsync<string>(second.SuperuserConnectionString(), "SELECT note FROM kept"));
+        await second.StopAsync();
+        Assert.False(ServerRunsOn(relocated));
+    }
+
+    [Fact]
+    public async Task A_data_directory_the_server_can_reach_is_used_where_it_is()
+    {
+        await using var launcher = NewLauncher();
+        await launcher.StartAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(DataDirectory, launcher.DataDirectory);
+        Assert.True(File.Exists(Path.Combine(DataDirectory, "PG_VERSION")));
+        await launcher.StopAsync();
+    }
+
     private EmbeddedPostgres NewLauncher() => new(new EmbeddedPostgresOptions(DataDirectory, cluster.BinarySearchPath));
 
     /// <summary>True while any process is a postgres server for that data directory.</summary>

@@ -51,12 +51,7 @@ public sealed class PostgresCluster : IAsyncLifetime
         await Sql.ExecuteAsync(adminConnectionString, $"DROP DATABASE IF EXISTS {TemplateName} WITH (FORCE)");
         await DatabaseBootstrap.EnsureDatabaseAsync(adminConnectionString, TemplateName);
 
-        var options = new DbContextOptionsBuilder<PortalDbContext>();
-        PortalDataExtensions.ConfigurePortal(options, ConnectionString(DatabaseBootstrap.OwnerRole, OwnerPassword, TemplateName));
-        await using (var db = new PortalDbContext(options.Options))
-        {
-            await db.Database.MigrateAsync();
-        }
+        await SchemaMigrator.MigrateAsync(ConnectionString(DatabaseBootstrap.OwnerRole, OwnerPassword, TemplateName));
 
         NpgsqlConnection.ClearAllPools();
     }

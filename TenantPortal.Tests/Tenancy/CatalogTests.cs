@@ -40,6 +40,54 @@ public sealed class CatalogTests(DatabaseFixture fixture) : IClassFixture<Databa
     }
 
     [Fact]
+    public async Task Every_table_of_a_projects_things_is_secured_as_one_with_agents_kept_to_their_project()
+    {
+        var tables = await TenantCatalog.TenantTablesAsync(fixture.Database.AdminConnectionString);
+        Assert.Superset(new HashSet<string> { "projects", "agents", "api_keys" }, tables.ToHashSet()); // positive control
+
+        Assert.Empty(await TenantCatalog.UnsecuredProjectTablesAsync(fixture.Database.AdminConnectionString));
+    }
+
+    [Fact]
+    public async Task A_new_project_table_secured_only_as_a_tenant_table_is_reported()
+    {
+        var scratch = await fixture.Cluster.CreateDatabaseAsync("projectcatalog");
+        try
+        {
+            await Sql.ExecuteAsync(scratch.OwnerConnectionString, """
+                CREATE TABLE notes (org_id uuid NOT NULL, workspace_id uuid NOT NULL, project_id uuid NOT NULL, id uuid NOT NULL, PRIMARY KEY (org_id, id));
+                CALL app.secure_tenant_table('notes');
+                CREATE TABLE minutes (org_id uuid NOT NULL, workspace_id uuid NOT NULL, project_id uuid NOT NULL, id uuid NOT NULL, PRIMARY KEY (org_id, id));
+                CALL app.secure_project_table('minutes', 'minutes');
+                """);
+
+            Assert.Equal(["notes: no project restriction for agents, not audited"],
+                await TenantCatalog.UnsecuredProjectTablesAsync(scratch.AdminConnectionString));
+        }
+        finally
+        {
+            await fixture.Cluster.DropDatabaseAsync(scratch.Name);
+        }
+    }
+
+    [Fact]
+    public async Task Every_table_with_updated_at_is_stamped_by_the_database()
+    {
+        Assert.Empty(await TenantCatalog.UnstampedAsync(fixture.Database.AdminConnectionString));
+
+        var scratch = await fixture.Cluster.CreateDatabaseAsync("stampcatalog");
+        try
+        {
+            await Sql.ExecuteAsync(scratch.OwnerConnectionString, "CREATE TABLE forgotten_stamp (id int, updated_at timestamptz)");
+            Assert.Equal(["forgotten_stamp"], await TenantCatalog.UnstampedAsync(scratch.AdminConnectionString));
+        }
+        finally
+        {
+            await fixture.Cluster.DropDatabaseAsync(scratch.Name);
+        }
+    }
+
+    [Fact]
     public async Task Portal_app_may_call_only_the_granted_context_functions()
     {
         var callable = await Sql.ColumnAsync(fixture.Database.AdminConnectionString, """

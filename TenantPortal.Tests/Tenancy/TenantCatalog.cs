@@ -43,5 +43,38 @@ internal static class TenantCatalog
         ORDER BY c.relname
         """);
 
+    /// <summary>
+    /// Tables of a project's things (a project_id column, and projects itself) lacking what app.secure_project_table
+    /// gives them: forced row-level security, the agent's project restriction and the audit trigger.
+    /// </summary>
+    public static Task<List<string>> UnsecuredProjectTablesAsync(string connectionString) => Infrastructure.Sql.ColumnAsync(connectionString, """
+        SELECT c.relname || ': ' || concat_ws(', ',
+                   CASE WHEN NOT (c.relrowsecurity AND c.relforcerowsecurity) THEN 'row level security not forced' END,
+                   CASE WHEN NOT EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname = 'agent_project'
+                                         AND NOT p.polpermissive) THEN 'no project restriction for agents' END,
+                   CASE WHEN NOT EXISTS (SELECT 1 FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid
+                                         WHERE t.tgrelid = c.oid AND f.proname = 'audit_row_change') THEN 'not audited' END)
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND c.relname <> 'audit_events'
+          AND (c.relname = 'projects'
+               OR EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'project_id' AND NOT a.attisdropped))
+          AND (NOT (c.relrowsecurity AND c.relforcerowsecurity)
+               OR NOT EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname = 'agent_project' AND NOT p.polpermissive)
+               OR NOT EXISTS (SELECT 1 FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid
+                              WHERE t.tgrelid = c.oid AND f.proname = 'audit_row_change'))
+        ORDER BY c.relname
+        """);
+
+    /// <summary>Tables with an updated_at column that the database does not stamp (app.touch_updated_at).</summary>
+    public static Task<List<string>> UnstampedAsync(string connectionString) => Infrastructure.Sql.ColumnAsync(connectionString, """
+        SELECT c.relname
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+          AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'updated_at' AND NOT a.attisdropped)
+          AND NOT EXISTS (SELECT 1 FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid
+                          WHERE t.tgrelid = c.oid AND f.proname = 'touch_updated_at' AND (t.tgtype & 16) = 16)
+        ORDER BY c.relname
+        """);
+
     public static string TenantColumn(string table) => table == "organizations" ? "id" : "org_id";
 }

@@ -7,8 +7,15 @@ using Npgsql;
 
 namespace TenantPortal.Hosting;
 
-/// <summary>Where the private cluster lives and which server programs run it.</summary>
-public sealed record EmbeddedPostgresOptions(string DataDirectory, IReadOnlyList<string> BinarySearchPath);
+/// <summary>
+/// Where the private cluster lives and which server programs run it. When the process is root, PostgreSQL runs as the
+/// postgres user; if that user cannot reach <paramref name="DataDirectory"/> (a clone in root's 0700 home), the cluster
+/// lives below <paramref name="ServiceUserRoot"/> instead, in a folder named after the configured one.
+/// </summary>
+public sealed record EmbeddedPostgresOptions(string DataDirectory, IReadOnlyList<string> BinarySearchPath, string ServiceUserRoot = EmbeddedPostgresOptions.DefaultServiceUserRoot)
+{
+    public const string DefaultServiceUserRoot = "/var/lib/tenantportal";
+}
 
 /// <summary>A private PostgreSQL cluster that the app (or the test suite) initializes, starts on a free loopback port and stops.</summary>
 public sealed partial class EmbeddedPostgres(EmbeddedPostgresOptions options, ILogger<EmbeddedPostgres>? logger = null) : IAsyncDisposable
@@ -19,7 +26,8 @@ public sealed partial class EmbeddedPostgres(EmbeddedPostgresOptions options, IL
     private string? binDirectory;
     private EmbeddedCredentials? credentials;
 
-    public string DataDirectory { get; } = Path.GetFullPath(options.DataDirectory);
+    /// <summary>The configured folder, or the one the postgres user can reach in its place (known once started).</summary>
+    public string DataDirectory { get; private set; } = Path.GetFullPath(options.DataDirectory);
 
     public int Port { get; private set; }
 
@@ -46,6 +54,7 @@ public sealed partial class EmbeddedPostgres(EmbeddedPostgresOptions options, IL
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         binDirectory = PostgresBinaries.Locate(options.BinarySearchPath);
+        DataDirectory = await ReachableDataDirectoryAsync(cancellationToken);
         if (!File.Exists(Path.Combine(DataDirectory, "PG_VERSION")))
         {
             await InitializeAsync(cancellationToken);
@@ -108,6 +117,42 @@ public sealed partial class EmbeddedPostgres(EmbeddedPostgresOptions options, IL
     }
 
     public ValueTask DisposeAsync() => new(StopAsync());
+
+    /// <summary>
+    /// The configured folder when the server's user can reach it; otherwise a folder named after the configured path
+    /// below <see cref="EmbeddedPostgresOptions.ServiceUserRoot"/>, the same on every run so the data persists.
+    /// </summary>
+    private async Task<string> ReachableDataDirectoryAsync(CancellationToken cancellationToken)
+    {
+        var configured = Path.GetFullPath(options.DataDirectory);
+        if (RunAsUser is not string user || OperatingSystem.IsWindows())
+        {
+            return configured;
+        }
+
+        Directory.CreateDirectory(configured);
+        if (await CanReachAsync(user, configured, cancellationToken))
+        {
+            return configured;
+        }
+
+        var identity = Convert.ToHexString(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(configured)))[..12].ToLowerInvariant();
+        var home = Path.Combine(options.ServiceUserRoot, $"cluster-{identity}");
+        foreach (var folder in new[] { options.ServiceUserRoot, home })
+        {
+            Directory.CreateDirectory(folder);
+            // Only the path must be searchable; the cluster folder itself is the postgres user's (initdb makes it 0700).
+            File.SetUnixFileMode(folder, File.GetUnixFileMode(folder) | UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+                | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        }
+
+        var relocated = Path.Combine(home, Path.GetFileName(configured));
+        LogRelocated(logger, user, configured, relocated);
+        return relocated;
+    }
+
+    private static async Task<bool> CanReachAsync(string user, string folder, CancellationToken cancellationToken) =>
+        (await ProcessRunner.RunAsync("test", ["-x", folder], user, cancellationToken)).Succeeded;
 
     private async Task InitializeAsync(CancellationToken cancellationToken)
     {
@@ -216,6 +261,9 @@ public sealed partial class EmbeddedPostgres(EmbeddedPostgresOptions options, IL
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Initialized a PostgreSQL cluster in {DataDirectory}.")]
     private static partial void LogInitialized(ILogger logger, string dataDirectory);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "PostgreSQL runs as the '{User}' user, which cannot reach {Configured} (a parent folder is private); its cluster lives in {DataDirectory} instead.")]
+    private static partial void LogRelocated(ILogger logger, string user, string configured, string dataDirectory);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Embedded PostgreSQL started on 127.0.0.1:{Port} with data in {DataDirectory}.")]
     private static partial void LogStarted(ILogger logger, int port, string dataDirectory);

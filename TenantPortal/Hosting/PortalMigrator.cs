@@ -1,10 +1,9 @@
-using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using TenantPortal.Data;
 
 namespace TenantPortal.Hosting;
 
-/// <summary>Applies pending migrations as portal_owner before the server accepts requests.</summary>
+/// <summary>Brings the database to this build's schema as portal_owner before the server accepts requests.</summary>
 internal sealed partial class PortalMigrator(PortalDatabaseOptions options, ILogger<PortalMigrator> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -14,19 +13,15 @@ internal sealed partial class PortalMigrator(PortalDatabaseOptions options, ILog
             return;
         }
 
-        var builder = new DbContextOptionsBuilder<PortalDbContext>();
-        PortalDataExtensions.ConfigurePortal(builder, options.MigrationsConnectionString);
-        await using var db = new PortalDbContext(builder.Options);
         try
         {
-            var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
-            await db.Database.MigrateAsync(cancellationToken);
-            if (pending.Count > 0)
+            var applied = await SchemaMigrator.MigrateAsync(options.MigrationsConnectionString, cancellationToken: cancellationToken);
+            if (applied.Count > 0)
             {
-                LogApplied(logger, pending.Count, pending[^1]);
+                LogApplied(logger, applied);
             }
         }
-        catch (NpgsqlException ex)
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
         {
             throw new StartupException($"Could not migrate the database with ConnectionStrings:PortalMigrations: {ex.Message}", ex);
         }
@@ -34,6 +29,6 @@ internal sealed partial class PortalMigrator(PortalDatabaseOptions options, ILog
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Applied {Count} migration(s); the database is at {Latest}.")]
-    private static partial void LogApplied(ILogger logger, int count, string latest);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Applied schema files: {Files}.")]
+    private static partial void LogApplied(ILogger logger, IReadOnlyList<string> files);
 }

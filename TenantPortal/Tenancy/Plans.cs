@@ -33,6 +33,6 @@ internal sealed class PlanConfiguration : IEntityTypeConfiguration<Plan>, IEntit
     {
         builder.ToTable("user_subscriptions");
         builder.HasKey(s => s.UserId);
-        builder.Property(s => s.UpdatedAt).HasDefaultValueSql("now()").ValueGeneratedOnAdd();
+        builder.Property(s => s.UpdatedAt).HasDefaultValueSql("now()").ValueGeneratedOnAddOrUpdate();
     }
 }

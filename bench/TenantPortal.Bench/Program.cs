@@ -33,12 +33,7 @@ try
     string Connection(string user, string password) =>
         new NpgsqlConnectionStringBuilder(admin) { Username = user, Password = password, Database = "bench", Pooling = true }.ConnectionString;
 
-    var migrate = new DbContextOptionsBuilder<PortalDbContext>();
-    PortalDataExtensions.ConfigurePortal(migrate, Connection(DatabaseBootstrap.OwnerRole, ownerPassword));
-    await using (var db = new PortalDbContext(migrate.Options))
-    {
-        await db.Database.MigrateAsync();
-    }
+    await SchemaMigrator.MigrateAsync(Connection(DatabaseBootstrap.OwnerRole, ownerPassword));
 
     var ownerConnection = Connection(DatabaseBootstrap.OwnerRole, ownerPassword);
     var small = await Seed.OrganizationAsync(ownerConnection, "baseline", Baseline);

@@ -13,7 +13,7 @@ public sealed class AgentServiceTests(DatabaseFixture fixture) : IClassFixture<D
     private TestDatabase Db => fixture.Database;
 
     [Fact]
-    public async Task Owners_create_edit_and_change_agents_and_deleting_one_revokes_its_keys_first()
+    public async Task Owners_create_edit_and_change_agents_and_deleting_one_deletes_its_keys_with_one_event_each()
     {
         var world = await TwoTenants.CreateAsync(Db);
         await using var owner = await circuits.OpenAsync(world.OwnerA);
@@ -35,14 +35,19 @@ public sealed class AgentServiceTests(DatabaseFixture fixture) : IClassFixture<D
         Assert.Equal(["support-bot"], (await owner.Agents.ListAsync(world.ProjectA, search: "Support")).Select(a => a.Name));
 
         var (_, key) = await owner.Keys.CreateAsync(agent.Id, "support", [Capability.Communicate], null);
-        Assert.Equal(1, (await owner.Agents.ListAsync(world.ProjectA)).Single(a => a.Id == agent.Id).ActiveKeys);
+        var (_, second) = await owner.Keys.CreateAsync(agent.Id, "backup", [Capability.ReadProject], null);
+        Assert.Equal(2, (await owner.Agents.ListAsync(world.ProjectA)).Single(a => a.Id == agent.Id).ActiveKeys);
         Assert.Equal("Confirmation", (await owner.Agents.DeleteAsync(agent.Id, "support")).Field);
         Assert.True((await owner.Agents.DeleteAsync(agent.Id, "support-bot")).Succeeded);
         Assert.Null(await owner.Verifier.VerifyAsync(key!.Key));
+        Assert.Null(await owner.Verifier.VerifyAsync(second!.Key));
 
         var actions = await Sql.ColumnAsync(Db.AdminConnectionString,
             "SELECT action FROM audit_events WHERE org_id = @o AND (entity_id = @a OR entity_id = @k) ORDER BY seq", ("o", world.OrgA), ("a", agent.Id.ToString()), ("k", key.Id.ToString()));
-        Assert.Equal(["agent_create", "agent_update", "agent_status_change", "api_key_create", "api_key_revoke", "agent_delete", "api_key_delete"], actions);
+        Assert.Equal(["agent_create", "agent_update", "agent_status_change", "api_key_create", "agent_delete", "api_key_delete"], actions);
+        // The deletion is one event per key, not a revocation followed by a deletion.
+        Assert.Equal(["api_key_create", "api_key_delete"], await Sql.ColumnAsync(Db.AdminConnectionString,
+            "SELECT action FROM audit_events WHERE org_id = @o AND entity_id = @k ORDER BY seq", ("o", world.OrgA), ("k", second.Id.ToString())));
     }
 
     public static TheoryData<string, string> BadNames => new()

@@ -105,8 +105,9 @@ public sealed class AuditCompletenessTests(DatabaseFixture fixture) : IClassFixt
 
         Assert.Equal(
         [
-            "workspace_update human true 127.0.0.1 tests Research Lab [\"name\"]",
-            "workspace_archive human true 127.0.0.1 tests Lab Lab [\"archived_at\"]",
+            // updated_at is the database's stamp of the change, so it is among the changed fields.
+            "workspace_update human true 127.0.0.1 tests Research Lab [\"name\", \"updated_at\"]",
+            "workspace_archive human true 127.0.0.1 tests Lab Lab [\"archived_at\", \"updated_at\"]",
             "member_role_change human true 127.0.0.1 tests [\"role\"]",
         ], events);
         Assert.Equal(["org_create", "member_add", "workspace_create"], await Sql.ColumnAsync(Db.AdminConnectionString,

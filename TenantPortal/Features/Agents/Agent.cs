@@ -43,7 +43,7 @@ internal sealed class AgentConfiguration : IEntityTypeConfiguration<Agent>
         builder.Property(a => a.Status).HasDefaultValue(AgentStatus.Draft);
         builder.Property(a => a.Config).HasColumnType("jsonb");
         builder.Property(a => a.CreatedAt).HasDefaultValueSql("now()").ValueGeneratedOnAdd();
-        builder.Property(a => a.UpdatedAt).HasDefaultValueSql("now()").ValueGeneratedOnAdd();
+        builder.Property(a => a.UpdatedAt).HasDefaultValueSql("now()").ValueGeneratedOnAddOrUpdate();
         builder.HasIndex(a => new { a.OrgId, a.ProjectId, a.Name }).IsUnique().HasDatabaseName("agents_name_key");
     }
 }

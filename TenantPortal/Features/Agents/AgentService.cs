@@ -86,8 +86,7 @@ public sealed class AgentService(IDbContextFactory<PortalDbContext> dbFactory, T
             .SetProperty(a => a.Name, input.Name)
             .SetProperty(a => a.DisplayName, input.DisplayName.Trim())
             .SetProperty(a => a.Description, Normalize(input.Description))
-            .SetProperty(a => a.Config, config)
-            .SetProperty(a => a.UpdatedAt, time.GetUtcNow()), cancellationToken) == 1);
+            .SetProperty(a => a.Config, config), cancellationToken) == 1);
     }
 
     public async Task<OperationResult> SetStatusAsync(Guid id, string status, CancellationToken cancellationToken = default)
@@ -104,12 +103,11 @@ public sealed class AgentService(IDbContextFactory<PortalDbContext> dbFactory, T
         }
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return await OperationResult.RunAsync(async () => await db.Agents.Where(a => a.Id == id).ExecuteUpdateAsync(s => s
-            .SetProperty(a => a.Status, status)
-            .SetProperty(a => a.UpdatedAt, time.GetUtcNow()), cancellationToken) == 1);
+        return await OperationResult.RunAsync(async () => await db.Agents.Where(a => a.Id == id)
+            .ExecuteUpdateAsync(s => s.SetProperty(a => a.Status, status), cancellationToken) == 1);
     }
 
-    /// <summary>Revokes the agent's keys and deletes it, in one transaction, when <paramref name="confirmation"/> repeats its name.</summary>
+    /// <summary>Deletes the agent and, with it, its keys (each recorded once, as deleted), when <paramref name="confirmation"/> repeats its name.</summary>
     public async Task<OperationResult> DeleteAsync(Guid id, string confirmation, CancellationToken cancellationToken = default)
     {
         tenant.RequireOrg();
@@ -130,18 +128,7 @@ public sealed class AgentService(IDbContextFactory<PortalDbContext> dbFactory, T
             return unconfirmed;
         }
 
-        return await OperationResult.RunAsync(async () =>
-        {
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            await db.ApiKeys.Where(k => k.AgentId == id && k.Status == ApiKeyStatus.Active).ExecuteUpdateAsync(s => s
-                .SetProperty(k => k.Status, ApiKeyStatus.Revoked)
-                .SetProperty(k => k.RevokedAt, time.GetUtcNow())
-                .SetProperty(k => k.RevokedBy, tenant.UserId)
-                .SetProperty(k => k.RevokeReason, $"Agent {name} was deleted."), cancellationToken);
-            var deleted = await db.Agents.Where(a => a.Id == id).ExecuteDeleteAsync(cancellationToken) == 1;
-            await transaction.CommitAsync(cancellationToken);
-            return deleted;
-        });
+        return await OperationResult.RunAsync(async () => await db.Agents.Where(a => a.Id == id).ExecuteDeleteAsync(cancellationToken) == 1);
     }
 
     private OperationResult? Refuse(AgentInput? input)

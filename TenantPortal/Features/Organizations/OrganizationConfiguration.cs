@@ -11,7 +11,7 @@ internal sealed class OrganizationConfiguration : IEntityTypeConfiguration<Organ
         builder.HasKey(o => o.Id);
         builder.Property(o => o.Id).HasDefaultValueSql("gen_random_uuid()");
         builder.Property(o => o.CreatedAt).HasDefaultValueSql("now()").ValueGeneratedOnAdd();
-        builder.Property(o => o.UpdatedAt).HasDefaultValueSql("now()").ValueGeneratedOnAdd();
+        builder.Property(o => o.UpdatedAt).HasDefaultValueSql("now()").ValueGeneratedOnAddOrUpdate();
         builder.HasIndex(o => o.Slug).IsUnique().HasDatabaseName("organizations_slug_key");
     }
 

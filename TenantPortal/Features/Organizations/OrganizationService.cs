@@ -55,8 +55,7 @@ public sealed class OrganizationService(IDbContextFactory<PortalDbContext> dbFac
         {
             var changed = await db.Organizations.Where(o => o.Id == orgId).ExecuteUpdateAsync(s => s
                 .SetProperty(o => o.Name, name.Trim())
-                .SetProperty(o => o.Slug, slug)
-                .SetProperty(o => o.UpdatedAt, DateTimeOffset.UtcNow), cancellationToken);
+                .SetProperty(o => o.Slug, slug), cancellationToken);
             if (changed == 0)
             {
                 return OperationResult.Fail("You are not allowed to change this organization.");

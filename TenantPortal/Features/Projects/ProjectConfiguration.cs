@@ -15,7 +15,7 @@ internal sealed class ProjectConfiguration : IEntityTypeConfiguration<Project>
         builder.Property(p => p.Tags).HasColumnType("text[]");
         builder.Property(p => p.Metadata).HasColumnType("jsonb");
         builder.Property(p => p.CreatedAt).HasDefaultValueSql("now()").ValueGeneratedOnAdd();
-        builder.Property(p => p.UpdatedAt).HasDefaultValueSql("now()").ValueGeneratedOnAdd();
+        builder.Property(p => p.UpdatedAt).HasDefaultValueSql("now()").ValueGeneratedOnAddOrUpdate();
         builder.HasIndex(p => new { p.OrgId, p.Slug }).IsUnique().HasDatabaseName("projects_slug_key");
         builder.HasOne<Workspace>().WithMany().HasForeignKey(p => new { p.OrgId, p.WorkspaceId });
     }

@@ -144,8 +144,7 @@ public sealed class ProjectService(IDbContextFactory<PortalDbContext> dbFactory,
             .SetProperty(p => p.Description, Normalize(input.Description))
             .SetProperty(p => p.Tags, tags)
             .SetProperty(p => p.MaxAgents, input.MaxAgents)
-            .SetProperty(p => p.Metadata, metadata)
-            .SetProperty(p => p.UpdatedAt, DateTimeOffset.UtcNow), cancellationToken) == 1, SlugRule.Project);
+            .SetProperty(p => p.Metadata, metadata), cancellationToken) == 1, SlugRule.Project);
     }
 
     /// <summary>Changes the status; archiving is the status "archived", restoring sets "active".</summary>
@@ -163,9 +162,8 @@ public sealed class ProjectService(IDbContextFactory<PortalDbContext> dbFactory,
         }
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return await OperationResult.RunAsync(async () => await db.Projects.Where(p => p.Id == id).ExecuteUpdateAsync(s => s
-            .SetProperty(p => p.Status, status)
-            .SetProperty(p => p.UpdatedAt, DateTimeOffset.UtcNow), cancellationToken) == 1);
+        return await OperationResult.RunAsync(async () => await db.Projects.Where(p => p.Id == id)
+            .ExecuteUpdateAsync(s => s.SetProperty(p => p.Status, status), cancellationToken) == 1);
     }
 
     /// <summary>Deletes a project and everything in it, when <paramref name="confirmation"/> repeats its address.</summary>

@@ -12,7 +12,7 @@ internal sealed class WorkspaceConfiguration : IEntityTypeConfiguration<Workspac
         builder.HasKey(w => new { w.OrgId, w.Id });
         builder.Property(w => w.Id).HasDefaultValueSql("gen_random_uuid()");
         builder.Property(w => w.CreatedAt).HasDefaultValueSql("now()").ValueGeneratedOnAdd();
-        builder.Property(w => w.UpdatedAt).HasDefaultValueSql("now()").ValueGeneratedOnAdd();
+        builder.Property(w => w.UpdatedAt).HasDefaultValueSql("now()").ValueGeneratedOnAddOrUpdate();
         builder.HasIndex(w => new { w.OrgId, w.Slug }).IsUnique().HasDatabaseName("workspaces_slug_key");
         builder.HasOne<Organization>().WithMany().HasForeignKey(w => w.OrgId);
     }

@@ -48,13 +48,11 @@ public sealed class WorkspaceService(IDbContextFactory<PortalDbContext> dbFactor
         ChangeAsync(slug, async db => await db.Workspaces.Where(w => w.Id == id).ExecuteUpdateAsync(s => s
             .SetProperty(w => w.Name, name.Trim())
             .SetProperty(w => w.Slug, slug)
-            .SetProperty(w => w.Description, string.IsNullOrWhiteSpace(description) ? null : description.Trim())
-            .SetProperty(w => w.UpdatedAt, DateTimeOffset.UtcNow), cancellationToken) == 1, cancellationToken);
+            .SetProperty(w => w.Description, string.IsNullOrWhiteSpace(description) ? null : description.Trim()), cancellationToken) == 1, cancellationToken);
 
     public Task<OperationResult> SetArchivedAsync(Guid id, bool archived, CancellationToken cancellationToken = default) =>
         ChangeAsync(null, async db => await db.Workspaces.Where(w => w.Id == id).ExecuteUpdateAsync(s => s
-            .SetProperty(w => w.ArchivedAt, archived ? DateTimeOffset.UtcNow : null)
-            .SetProperty(w => w.UpdatedAt, DateTimeOffset.UtcNow), cancellationToken) == 1, cancellationToken);
+            .SetProperty(w => w.ArchivedAt, archived ? DateTimeOffset.UtcNow : null), cancellationToken) == 1, cancellationToken);
 
     public async Task<List<MemberRow>> MembersAsync(Guid workspaceId, CancellationToken cancellationToken = default)
     {

@@ -1,6 +1,15 @@
 -- Organizations, their members and workspaces, plans. Every tenant table carries org_id in its keys,
 -- and children reference parents through composite keys that include it.
 
+-- The secret that signs tenant context (see Routines/10_context.sql); only portal_owner reads it.
+CREATE TABLE app.context_secret (
+    id boolean PRIMARY KEY DEFAULT true CHECK (id),
+    secret bytea NOT NULL
+);
+
+INSERT INTO app.context_secret (secret)
+SELECT sha256(convert_to(gen_random_uuid()::text || clock_timestamp()::text || random()::text || gen_random_uuid()::text, 'UTF8'));
+
 CREATE TABLE plans (
     code text PRIMARY KEY CHECK (code IN ('free', 'pro', 'max')),
     name text NOT NULL,
@@ -17,20 +26,6 @@ CREATE TABLE user_subscriptions (
     plan_code text NOT NULL DEFAULT 'free' REFERENCES plans (code),
     updated_at timestamptz NOT NULL DEFAULT now()
 );
-
--- Slugs: lowercase letters, digits and hyphens, starting with a letter, 3-50 characters, not reserved.
-CREATE FUNCTION app.is_valid_slug(slug text) RETURNS boolean
-LANGUAGE sql IMMUTABLE AS $$
-    SELECT slug ~ '^[a-z][a-z0-9-]*[a-z0-9]$'
-       AND length(slug) BETWEEN 3 AND 50
-       AND slug NOT IN ('default', 'system', 'admin', 'root', 'api', 'new');
-$$;
-
--- Names: 1-100 characters once trimmed, stored trimmed.
-CREATE FUNCTION app.is_valid_name(name text) RETURNS boolean
-LANGUAGE sql IMMUTABLE AS $$
-    SELECT name = btrim(name) AND char_length(name) BETWEEN 1 AND 100;
-$$;
 
 CREATE TABLE organizations (
     id uuid NOT NULL DEFAULT gen_random_uuid(),
@@ -86,3 +81,7 @@ CREATE INDEX ix_workspace_members_user ON workspace_members (org_id, user_id);
 
 -- The user's last-used context, restored by a new circuit (checked against membership when used).
 ALTER TABLE users ADD COLUMN last_org_id uuid, ADD COLUMN last_workspace_id uuid;
+
+GRANT SELECT ON plans TO portal_app;
+GRANT SELECT ON user_subscriptions TO portal_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON organizations, org_members, workspaces, workspace_members TO portal_app;

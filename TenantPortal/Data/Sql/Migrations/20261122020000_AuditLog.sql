@@ -36,13 +36,6 @@ CREATE TABLE audit_chain_heads (
 );
 
 -- Immutable for every role, the owner included.
-CREATE FUNCTION app.audit_events_immutable() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    RAISE EXCEPTION 'audit events are append-only: % is not allowed', TG_OP USING ERRCODE = '42501';
-END;
-$$;
-
 CREATE TRIGGER audit_events_no_update_or_delete BEFORE UPDATE OR DELETE ON audit_events
     FOR EACH ROW EXECUTE FUNCTION app.audit_events_immutable();
 CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events
@@ -51,3 +44,6 @@ CREATE TRIGGER audit_chain_heads_no_delete BEFORE DELETE ON audit_chain_heads
     FOR EACH ROW EXECUTE FUNCTION app.audit_events_immutable();
 CREATE TRIGGER audit_chain_heads_no_truncate BEFORE TRUNCATE ON audit_chain_heads
     FOR EACH STATEMENT EXECUTE FUNCTION app.audit_events_immutable();
+
+-- Requests read the log (as its policy allows) and record events through the functions; they never write rows.
+GRANT SELECT ON audit_events TO portal_app;

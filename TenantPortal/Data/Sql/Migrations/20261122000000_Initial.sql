@@ -1,4 +1,4 @@
--- Identity tables (ASP.NET Core Identity with uuid keys), snake_case names.
+-- Identity tables (ASP.NET Core Identity with uuid keys), snake_case names, and what requests may touch.
 
 CREATE TABLE users (
     id uuid NOT NULL,
@@ -87,3 +87,25 @@ CREATE TABLE user_tokens (
     CONSTRAINT pk_user_tokens PRIMARY KEY (user_id, login_provider, name),
     CONSTRAINT fk_user_tokens_users_user_id FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
 );
+
+CREATE TRIGGER users_assign_platform_admin
+    BEFORE INSERT ON users
+    FOR EACH ROW EXECUTE FUNCTION users_assign_platform_admin();
+
+CREATE TRIGGER users_keep_platform_admin
+    BEFORE UPDATE OF is_platform_admin ON users
+    FOR EACH ROW EXECUTE FUNCTION users_keep_platform_admin();
+
+-- portal_app serves requests: it may connect and use the tables it needs, and owns nothing.
+DO $$
+BEGIN
+    EXECUTE format('REVOKE ALL ON DATABASE %I FROM PUBLIC', current_database());
+    EXECUTE format('GRANT CONNECT, TEMPORARY ON DATABASE %I TO portal_app', current_database());
+END;
+$$;
+
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+GRANT USAGE ON SCHEMA public TO portal_app;
+
+GRANT SELECT, INSERT, UPDATE, DELETE ON users, roles, role_claims, user_claims, user_logins, user_roles, user_tokens TO portal_app;
+GRANT USAGE ON SEQUENCE role_claims_id_seq, user_claims_id_seq TO portal_app;

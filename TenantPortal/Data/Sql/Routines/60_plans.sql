@@ -1,20 +1,11 @@
--- Plan limits per organization (projects, members, agents per project) besides owned organizations per user.
+-- Plans: limits per organization (projects, members, agents per project) besides owned organizations per user.
 -- An organization's limits come from its own plan (organizations.plan), set from its creator's plan.
-
-ALTER TABLE plans
-    ADD COLUMN max_projects_per_org integer CHECK (max_projects_per_org > 0),
-    ADD COLUMN max_agents_per_project integer CHECK (max_agents_per_project > 0),
-    ADD COLUMN max_members_per_org integer CHECK (max_members_per_org > 0);
-
-UPDATE plans SET max_owned_orgs = 1, max_projects_per_org = 3, max_agents_per_project = 5, max_members_per_org = 5 WHERE code = 'free';
-UPDATE plans SET max_owned_orgs = 10, max_projects_per_org = 50, max_agents_per_project = 100, max_members_per_org = 50 WHERE code = 'pro';
-UPDATE plans SET max_owned_orgs = NULL, max_projects_per_org = NULL, max_agents_per_project = NULL, max_members_per_org = NULL WHERE code = 'max';
 
 -- Locks the organization's row and refuses when its plan's limit for p_what ('projects', 'members' or
 -- 'invitations', which counts pending invitations as members) is reached. Called by BEFORE INSERT triggers:
 -- the row lock serializes concurrent inserts of one organization, and the count after it sees every committed row.
 -- Raises plan_limit_<what>|<plan>|<limit> (invitations report as members).
-CREATE FUNCTION app.enforce_plan_limit(p_org uuid, p_what text) RETURNS void
+CREATE OR REPLACE FUNCTION app.enforce_plan_limit(p_org uuid, p_what text) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
 DECLARE
     v_plan text;
@@ -49,7 +40,7 @@ BEGIN
 END;
 $$;
 
-CREATE FUNCTION app.enforce_plan_limit_trigger() RETURNS trigger
+CREATE OR REPLACE FUNCTION app.enforce_plan_limit_trigger() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
 BEGIN
     PERFORM app.enforce_plan_limit(NEW.org_id, TG_ARGV[0]);
@@ -57,12 +48,8 @@ BEGIN
 END;
 $$;
 
--- Member count of the active organization is limited from here on (the creator's own membership included).
-CREATE TRIGGER enforce_member_limit BEFORE INSERT ON org_members
-    FOR EACH ROW EXECUTE FUNCTION app.enforce_plan_limit_trigger('members');
-
 -- The active organization's plan and usage, counted over every row (not only those the caller can see).
-CREATE FUNCTION app.org_usage()
+CREATE OR REPLACE FUNCTION app.org_usage()
 RETURNS TABLE (plan_code text, plan_name text, projects bigint, max_projects integer, members bigint,
                pending_invitations bigint, max_members integer, max_agents_per_project integer)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = '' AS $$
@@ -81,7 +68,7 @@ $$;
 
 -- Platform administration of plans. Every change is recorded on the platform chain (and, for an organization,
 -- by the organization's own audit trigger on its chain).
-CREATE FUNCTION app.require_platform_admin() RETURNS void
+CREATE OR REPLACE FUNCTION app.require_platform_admin() RETURNS void
 LANGUAGE plpgsql STABLE SET search_path = '' AS $$
 BEGIN
     IF NOT app.is_platform_admin() THEN
@@ -90,7 +77,7 @@ BEGIN
 END;
 $$;
 
-CREATE FUNCTION app.admin_users(p_search text, p_limit integer DEFAULT 50)
+CREATE OR REPLACE FUNCTION app.admin_users(p_search text, p_limit integer DEFAULT 50)
 RETURNS TABLE (id uuid, email text, display_name text, plan_code text, owned_orgs bigint)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = '' AS $$
 BEGIN
@@ -106,7 +93,7 @@ BEGIN
 END;
 $$;
 
-CREATE FUNCTION app.admin_organizations(p_search text, p_limit integer DEFAULT 50)
+CREATE OR REPLACE FUNCTION app.admin_organizations(p_search text, p_limit integer DEFAULT 50)
 RETURNS TABLE (id uuid, slug text, name text, plan_code text, projects bigint, members bigint)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = '' AS $$
 BEGIN
@@ -122,7 +109,7 @@ BEGIN
 END;
 $$;
 
-CREATE FUNCTION app.admin_set_user_plan(p_user uuid, p_plan text) RETURNS void
+CREATE OR REPLACE FUNCTION app.admin_set_user_plan(p_user uuid, p_plan text) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
 DECLARE
     v_old text;
@@ -130,13 +117,13 @@ BEGIN
     PERFORM app.require_platform_admin();
     SELECT coalesce((SELECT s.plan_code FROM public.user_subscriptions s WHERE s.user_id = p_user), 'free') INTO v_old;
     INSERT INTO public.user_subscriptions (user_id, plan_code) VALUES (p_user, p_plan)
-    ON CONFLICT (user_id) DO UPDATE SET plan_code = excluded.plan_code, updated_at = now();
+    ON CONFLICT (user_id) DO UPDATE SET plan_code = excluded.plan_code;
     PERFORM app.append_audit_event(NULL, NULL, NULL, 'plan_change', 'user', p_user::text,
                                    jsonb_build_object('old', jsonb_build_object('plan', v_old), 'new', jsonb_build_object('plan', p_plan)));
 END;
 $$;
 
-CREATE FUNCTION app.admin_set_org_plan(p_org uuid, p_plan text) RETURNS void
+CREATE OR REPLACE FUNCTION app.admin_set_org_plan(p_org uuid, p_plan text) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
 DECLARE
     v_old text;
@@ -146,8 +133,13 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'organization % does not exist', p_org USING ERRCODE = '23503';
     END IF;
-    UPDATE public.organizations SET plan = p_plan, updated_at = now() WHERE id = p_org;
+    UPDATE public.organizations SET plan = p_plan WHERE id = p_org;
     PERFORM app.append_audit_event(NULL, NULL, NULL, 'plan_change', 'org', p_org::text,
                                    jsonb_build_object('old', jsonb_build_object('plan', v_old), 'new', jsonb_build_object('plan', p_plan)));
 END;
 $$;
+
+GRANT EXECUTE ON FUNCTION
+    app.org_usage(), app.admin_users(text, integer), app.admin_organizations(text, integer),
+    app.admin_set_user_plan(uuid, text), app.admin_set_org_plan(uuid, text)
+TO portal_app;

@@ -1,45 +1,7 @@
--- Invitations: a single-use link valid for 7 days. Only the SHA-256 of the token is stored; the token itself is
--- shown to the inviter and mailed, never written anywhere.
-
-CREATE TABLE org_invitations (
-    org_id uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
-    id uuid NOT NULL DEFAULT gen_random_uuid(),
-    email text NOT NULL CONSTRAINT org_invitations_email_format
-        CHECK (email = lower(btrim(email)) AND email ~ '^[^@\s]+@[^@\s]+\.[^@\s]+$' AND char_length(email) <= 256),
-    role text NOT NULL CONSTRAINT org_invitations_role_check CHECK (role IN ('owner', 'admin', 'member', 'viewer')),
-    workspace_ids uuid[] NOT NULL DEFAULT '{}',
-    token_hash bytea NOT NULL CONSTRAINT org_invitations_token_hash_length CHECK (length(token_hash) = 32),
-    invited_by uuid REFERENCES users (id) ON DELETE SET NULL,
-    created_at timestamptz NOT NULL DEFAULT now(),
-    expires_at timestamptz NOT NULL DEFAULT now() + interval '7 days',
-    last_sent_at timestamptz NOT NULL DEFAULT now(),
-    send_count integer NOT NULL DEFAULT 1,
-    accepted_at timestamptz,
-    accepted_by uuid REFERENCES users (id) ON DELETE SET NULL,
-    revoked_at timestamptz,
-    revoked_by uuid REFERENCES users (id) ON DELETE SET NULL,
-    CONSTRAINT pk_org_invitations PRIMARY KEY (org_id, id),
-    CONSTRAINT org_invitations_token_hash_key UNIQUE (token_hash)
-);
-
--- One open invitation per address and organization; resending renews it.
-CREATE UNIQUE INDEX ux_org_invitations_open ON org_invitations (org_id, email) WHERE accepted_at IS NULL AND revoked_at IS NULL;
-
--- Pending invitations count against the member limit.
-CREATE TRIGGER enforce_member_limit BEFORE INSERT ON org_invitations
-    FOR EACH ROW EXECUTE FUNCTION app.enforce_plan_limit_trigger('invitations');
-
--- Owners and admins see and manage invitations; only an owner invites an owner.
-CALL app.secure_tenant_table('org_invitations', '(SELECT app.current_org_can_manage())');
-CREATE POLICY owners_invite_owners ON org_invitations AS RESTRICTIVE FOR INSERT TO portal_app
-    WITH CHECK (role <> 'owner' OR (SELECT app.current_org_role()) = 'owner');
-CREATE POLICY owners_change_owner_invitations ON org_invitations AS RESTRICTIVE FOR UPDATE TO portal_app
-    USING (role <> 'owner' OR (SELECT app.current_org_role()) = 'owner')
-    WITH CHECK (role <> 'owner' OR (SELECT app.current_org_role()) = 'owner');
-CALL app.audit_table('org_invitations', 'invitation');
+-- Invitations: what a link's holder may see before accepting, and accepting it. Only the SHA-256 of a token is stored.
 
 -- What a token's holder may learn before accepting: the organization, the invited address and the state.
-CREATE FUNCTION app.invitation_preview(p_token_hash bytea)
+CREATE OR REPLACE FUNCTION app.invitation_preview(p_token_hash bytea)
 RETURNS TABLE (org_id uuid, org_name text, email text, role text, invited_by_email text, expires_at timestamptz, state text)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
     SELECT i.org_id, o.name, i.email, i.role, u.email::text, i.expires_at,
@@ -55,7 +17,7 @@ $$;
 
 -- Accepts an invitation for the signed-in caller, whose email must match. Refusals raise
 -- invitation_<not_found|revoked|used|expired|wrong_user> and change nothing.
-CREATE FUNCTION app.accept_invitation(p_token_hash bytea) RETURNS uuid
+CREATE OR REPLACE FUNCTION app.accept_invitation(p_token_hash bytea) RETURNS uuid
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
 DECLARE
     v_user uuid := app.current_user_id();
@@ -100,3 +62,5 @@ BEGIN
     RETURN v_invitation.org_id;
 END;
 $$;
+
+GRANT EXECUTE ON FUNCTION app.invitation_preview(bytea), app.accept_invitation(bytea) TO portal_app;

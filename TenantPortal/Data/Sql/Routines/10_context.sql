@@ -1,18 +1,9 @@
--- Tenant context: session settings written only by the SECURITY DEFINER functions below and signed by them,
--- so a session that sets app.* itself (SET app.current_org_id = ...) gets no context at all.
-
-CREATE SCHEMA app;
-
-CREATE TABLE app.context_secret (
-    id boolean PRIMARY KEY DEFAULT true CHECK (id),
-    secret bytea NOT NULL
-);
-
-INSERT INTO app.context_secret (secret)
-SELECT sha256(convert_to(gen_random_uuid()::text || clock_timestamp()::text || random()::text || gen_random_uuid()::text, 'UTF8'));
+-- Tenant context: session settings written only by app.write_context and signed by it, so a session that sets app.*
+-- itself (SET app.current_org_id = ...) gets no context at all. The application enters a context through the
+-- functions in 11_entering.sql each time a connection opens.
 
 -- The signature binds every context setting to this backend process; a nested hash keeps it from being extended.
-CREATE FUNCTION app.context_signature() RETURNS text
+CREATE OR REPLACE FUNCTION app.context_signature() RETURNS text
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
     SELECT encode(sha256(s.secret || sha256(s.secret || convert_to(concat_ws('|',
         pg_backend_pid(),
@@ -27,46 +18,47 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
     FROM app.context_secret s;
 $$;
 
-CREATE FUNCTION app.context_is_valid() RETURNS boolean
+CREATE OR REPLACE FUNCTION app.context_is_valid() RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
     SELECT coalesce(current_setting('app.context_signature', true) = app.context_signature(), false);
 $$;
 
-CREATE FUNCTION app.setting(name text) RETURNS text
+-- A context setting, or NULL when it is unset, empty or not signed.
+CREATE OR REPLACE FUNCTION app.setting(name text) RETURNS text
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
     SELECT CASE WHEN app.context_is_valid() THEN NULLIF(current_setting(name, true), '') END;
 $$;
 
-CREATE FUNCTION app.current_user_id() RETURNS uuid
+CREATE OR REPLACE FUNCTION app.current_user_id() RETURNS uuid
 LANGUAGE sql STABLE AS $$ SELECT app.setting('app.current_user_id')::uuid $$;
 
-CREATE FUNCTION app.current_org_id() RETURNS uuid
+CREATE OR REPLACE FUNCTION app.current_org_id() RETURNS uuid
 LANGUAGE sql STABLE AS $$ SELECT app.setting('app.current_org_id')::uuid $$;
 
-CREATE FUNCTION app.current_org_role() RETURNS text
+CREATE OR REPLACE FUNCTION app.current_org_role() RETURNS text
 LANGUAGE sql STABLE AS $$ SELECT app.setting('app.current_org_role') $$;
 
-CREATE FUNCTION app.current_workspace_ids() RETURNS uuid[]
+CREATE OR REPLACE FUNCTION app.current_workspace_ids() RETURNS uuid[]
 LANGUAGE sql STABLE AS $$ SELECT coalesce(app.setting('app.current_workspace_ids')::uuid[], '{}') $$;
 
-CREATE FUNCTION app.current_project_id() RETURNS uuid
+CREATE OR REPLACE FUNCTION app.current_project_id() RETURNS uuid
 LANGUAGE sql STABLE AS $$ SELECT app.setting('app.current_project_id')::uuid $$;
 
-CREATE FUNCTION app.current_actor_type() RETURNS text
+CREATE OR REPLACE FUNCTION app.current_actor_type() RETURNS text
 LANGUAGE sql STABLE AS $$ SELECT app.setting('app.actor_type') $$;
 
-CREATE FUNCTION app.current_actor_id() RETURNS uuid
+CREATE OR REPLACE FUNCTION app.current_actor_id() RETURNS uuid
 LANGUAGE sql STABLE AS $$ SELECT app.setting('app.actor_id')::uuid $$;
 
-CREATE FUNCTION app.is_platform_admin() RETURNS boolean
+CREATE OR REPLACE FUNCTION app.is_platform_admin() RETURNS boolean
 LANGUAGE sql STABLE AS $$ SELECT coalesce(app.setting('app.is_platform_admin')::boolean, false) $$;
 
 -- True when the active organization role may manage (owner or admin).
-CREATE FUNCTION app.current_org_can_manage() RETURNS boolean
+CREATE OR REPLACE FUNCTION app.current_org_can_manage() RETURNS boolean
 LANGUAGE sql STABLE AS $$ SELECT coalesce(app.current_org_role() IN ('owner', 'admin'), false) $$;
 
 -- Writes every context setting at once and signs them.
-CREATE FUNCTION app.write_context(
+CREATE OR REPLACE FUNCTION app.write_context(
     p_user_id uuid, p_org_id uuid, p_org_role text, p_workspace_ids uuid[], p_project_id uuid,
     p_actor_type text, p_actor_id uuid, p_is_platform_admin boolean, p_client_ip text, p_user_agent text)
 RETURNS void
@@ -86,4 +78,8 @@ BEGIN
 END;
 $$;
 
-REVOKE ALL ON FUNCTION app.write_context FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    app.current_user_id(), app.current_org_id(), app.current_org_role(), app.current_workspace_ids(),
+    app.current_project_id(), app.current_actor_type(), app.current_actor_id(), app.is_platform_admin(),
+    app.current_org_can_manage(), app.context_is_valid(), app.setting(text)
+TO portal_app;

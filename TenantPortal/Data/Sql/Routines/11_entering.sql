@@ -1,0 +1,88 @@
+-- Entering a context. The application calls one of these each time a connection opens; each writes the whole context,
+-- so nothing of a previous one survives.
+
+-- A signed-in person with no active organization: may list their memberships and create an organization.
+CREATE OR REPLACE FUNCTION app.enter_user_session(p_user_id uuid, p_client_ip text, p_user_agent text) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+DECLARE
+    v_admin boolean;
+BEGIN
+    SELECT u.is_platform_admin INTO v_admin FROM public.users u WHERE u.id = p_user_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown user %', p_user_id USING ERRCODE = '42501';
+    END IF;
+    PERFORM app.write_context(p_user_id, NULL, NULL, NULL, NULL, 'human', p_user_id, v_admin, p_client_ip, p_user_agent);
+END;
+$$;
+
+-- A person working in one organization: membership is checked on every call, so a removed member loses access at once.
+-- Returns the person's role, which the application keeps in step with.
+CREATE OR REPLACE FUNCTION app.enter_user_context(p_user_id uuid, p_org_id uuid, p_client_ip text, p_user_agent text) RETURNS text
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+DECLARE
+    v_role text;
+    v_admin boolean;
+    v_workspaces uuid[];
+BEGIN
+    SELECT m.role INTO v_role
+    FROM public.org_members m
+    WHERE m.org_id = p_org_id AND m.user_id = p_user_id AND m.status = 'active';
+    IF v_role IS NULL THEN
+        RAISE EXCEPTION 'user % is not an active member of organization %', p_user_id, p_org_id USING ERRCODE = '42501';
+    END IF;
+
+    -- Owners and admins see every workspace; others the workspaces they belong to.
+    IF v_role IN ('owner', 'admin') THEN
+        v_workspaces := ARRAY(SELECT w.id FROM public.workspaces w WHERE w.org_id = p_org_id);
+    ELSE
+        v_workspaces := ARRAY(SELECT wm.workspace_id FROM public.workspace_members wm WHERE wm.org_id = p_org_id AND wm.user_id = p_user_id);
+    END IF;
+
+    SELECT u.is_platform_admin INTO v_admin FROM public.users u WHERE u.id = p_user_id;
+    PERFORM app.write_context(p_user_id, p_org_id, v_role, v_workspaces, NULL, 'human', p_user_id, coalesce(v_admin, false), p_client_ip, p_user_agent);
+    RETURN v_role;
+END;
+$$;
+
+-- Resolves a key (by its hash) for an agent request and enters that agent's context: organization, workspace,
+-- project, agent. Returns nothing for an unknown, revoked, disabled or expired key, an archived agent, or a suspended
+-- or archived project. p_at can only move the clock forward (tests use it to step past an expiry).
+-- The key's use is noted at most once a minute, and with it the agent's activity.
+CREATE OR REPLACE FUNCTION app.enter_agent_context(p_key_hash bytea, p_client_ip text, p_user_agent text, p_at timestamptz DEFAULT NULL)
+RETURNS TABLE (key_id uuid, agent_id uuid, project_id uuid, workspace_id uuid, org_id uuid, capabilities text[])
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+DECLARE
+    v_now timestamptz := greatest(coalesce(p_at, now()), now());
+    v_key public.api_keys;
+BEGIN
+    -- Whatever context the connection had is dropped first: a failed lookup leaves none.
+    PERFORM app.write_context(NULL, NULL, NULL, NULL, NULL, NULL, NULL, false, p_client_ip, p_user_agent);
+
+    SELECT k.* INTO v_key
+    FROM public.api_keys k
+    JOIN public.agents a ON a.org_id = k.org_id AND a.id = k.agent_id
+    JOIN public.projects p ON p.org_id = k.org_id AND p.id = k.project_id
+    WHERE k.key_hash = p_key_hash
+      AND k.status = 'active' AND (k.expires_at IS NULL OR k.expires_at > v_now)
+      AND a.status <> 'archived' AND p.status NOT IN ('suspended', 'archived');
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+
+    PERFORM app.write_context(NULL, v_key.org_id, NULL, ARRAY[v_key.workspace_id], v_key.project_id, 'agent', v_key.agent_id, false,
+                              p_client_ip, p_user_agent);
+    UPDATE public.api_keys SET last_used_at = v_now
+    WHERE public.api_keys.org_id = v_key.org_id AND public.api_keys.id = v_key.id
+      AND (public.api_keys.last_used_at IS NULL OR public.api_keys.last_used_at < v_now - interval '1 minute');
+    IF FOUND THEN
+        UPDATE public.agents SET last_activity_at = v_now
+        WHERE public.agents.org_id = v_key.org_id AND public.agents.id = v_key.agent_id;
+    END IF;
+    RETURN QUERY SELECT v_key.id, v_key.agent_id, v_key.project_id, v_key.workspace_id, v_key.org_id, v_key.capabilities;
+END;
+$$;
+
+GRANT EXECUTE ON FUNCTION
+    app.enter_user_session(uuid, text, text), app.enter_user_context(uuid, uuid, text, text),
+    app.enter_agent_context(bytea, text, text, timestamptz)
+TO portal_app;

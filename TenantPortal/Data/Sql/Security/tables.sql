@@ -1,0 +1,65 @@
+-- Who sees and changes what, table by table: row-level security for requests (portal_app), audit triggers, and the
+-- unrestricted access of portal_owner, which runs the SECURITY DEFINER functions. Each table's block starts from
+-- nothing (app.reset_table_security), so this file is the whole truth and is re-applied whenever it or a routine
+-- changes. A new tenant table is one line here; a new table of a project's things is app.secure_project_table.
+
+-- The organization itself: members see it; only the owner changes or deletes it.
+CALL app.reset_table_security('organizations');
+CREATE POLICY tenant_isolation ON organizations FOR ALL TO portal_app
+    USING (id = (SELECT app.current_org_id()))
+    WITH CHECK (id = (SELECT app.current_org_id()));
+CREATE POLICY owner_changes ON organizations AS RESTRICTIVE FOR UPDATE TO portal_app
+    USING ((SELECT app.current_org_role()) = 'owner');
+CREATE POLICY owner_deletes ON organizations AS RESTRICTIVE FOR DELETE TO portal_app
+    USING ((SELECT app.current_org_role()) = 'owner');
+CALL app.audit_table('organizations', 'org');
+
+-- Members: owners and admins manage them; only owners touch owners (or make one).
+CALL app.secure_tenant_table('org_members');
+CREATE POLICY owners_manage_owners_insert ON org_members AS RESTRICTIVE FOR INSERT TO portal_app
+    WITH CHECK (role <> 'owner' OR (SELECT app.current_org_role()) = 'owner');
+CREATE POLICY owners_manage_owners_update ON org_members AS RESTRICTIVE FOR UPDATE TO portal_app
+    USING (role <> 'owner' OR (SELECT app.current_org_role()) = 'owner')
+    WITH CHECK (role <> 'owner' OR (SELECT app.current_org_role()) = 'owner');
+CREATE POLICY owners_manage_owners_delete ON org_members AS RESTRICTIVE FOR DELETE TO portal_app
+    USING (role <> 'owner' OR (SELECT app.current_org_role()) = 'owner');
+CALL app.hide_from_agents('org_members');
+CALL app.audit_table('org_members', 'member', ARRAY['member_add', 'member_role_change', 'member_remove']);
+
+-- Workspaces are visible to owners and admins and to their members.
+CALL app.secure_tenant_table('workspaces',
+    '(SELECT app.current_org_can_manage()) OR id = ANY ((SELECT app.current_workspace_ids())::uuid[])');
+CALL app.audit_table('workspaces', 'workspace');
+
+CALL app.secure_tenant_table('workspace_members',
+    '(SELECT app.current_org_can_manage()) OR workspace_id = ANY ((SELECT app.current_workspace_ids())::uuid[])');
+CALL app.hide_from_agents('workspace_members');
+CALL app.audit_table('workspace_members', 'workspace_member', ARRAY['permission_grant', 'permission_change', 'permission_revoke']);
+
+-- Invitations: owners and admins see and manage them; only an owner invites an owner.
+CALL app.secure_tenant_table('org_invitations', '(SELECT app.current_org_can_manage())');
+CREATE POLICY owners_invite_owners ON org_invitations AS RESTRICTIVE FOR INSERT TO portal_app
+    WITH CHECK (role <> 'owner' OR (SELECT app.current_org_role()) = 'owner');
+CREATE POLICY owners_change_owner_invitations ON org_invitations AS RESTRICTIVE FOR UPDATE TO portal_app
+    USING (role <> 'owner' OR (SELECT app.current_org_role()) = 'owner')
+    WITH CHECK (role <> 'owner' OR (SELECT app.current_org_role()) = 'owner');
+CALL app.hide_from_agents('org_invitations');
+CALL app.audit_table('org_invitations', 'invitation');
+
+-- A project's things.
+CALL app.secure_project_table('projects', 'project', 'id');
+CALL app.secure_project_table('agents', 'agent');
+CALL app.secure_project_table('api_keys', 'api_key');
+
+-- A user's subscription is theirs alone.
+CALL app.reset_table_security('user_subscriptions');
+CREATE POLICY own_row ON user_subscriptions FOR SELECT TO portal_app USING (user_id = (SELECT app.current_user_id()));
+
+-- The audit log: organization owners and admins read their organization's events; platform admins read everything;
+-- everyone reads their own platform events (their sign-ins). Nobody writes rows but app.append_audit_event.
+CALL app.reset_table_security('audit_events');
+CREATE POLICY tenant_isolation ON audit_events FOR SELECT TO portal_app USING (
+    (org_id = (SELECT app.current_org_id()) AND (SELECT app.current_org_can_manage()))
+    OR (SELECT app.is_platform_admin())
+    OR (org_id IS NULL AND actor_id = (SELECT app.current_user_id())));
+CALL app.reset_table_security('audit_chain_heads');

@@ -14,7 +14,17 @@ namespace TenantPortal.Tests.Features;
 /// </summary>
 public sealed partial class PermissionMatrixTests(DatabaseFixture fixture) : IClassFixture<DatabaseFixture>, IAsyncDisposable
 {
-    private static readonly string[] Roles = [OrgRole.Owner, OrgRole.Admin, OrgRole.Member, OrgRole.Viewer];
+    /// <summary>The table's columns: the acting person's organization role and their role in the scene's workspace.</summary>
+    private static readonly (string Column, string OrgRole, string WorkspaceRole)[] Columns =
+    [
+        ("owner", OrgRole.Owner, WorkspaceRole.Member),
+        ("admin", OrgRole.Admin, WorkspaceRole.Member),
+        ("workspace admin", OrgRole.Member, WorkspaceRole.Admin),
+        ("workspace member", OrgRole.Member, WorkspaceRole.Member),
+        ("workspace viewer", OrgRole.Member, WorkspaceRole.Viewer),
+        // An organization viewer stays read-only even as a workspace admin.
+        ("viewer", OrgRole.Viewer, WorkspaceRole.Admin),
+    ];
 
     private readonly Circuits circuits = new(fixture.Database);
 
@@ -61,15 +71,15 @@ public sealed partial class PermissionMatrixTests(DatabaseFixture fixture) : ICl
         ["audit.view"] = (true, async (c, s) => (await c.Audit.PageAsync(new AuditFilter())).Events.Count > 0),
     };
 
-    /// <summary>(action, role, allowed) for every cell of the documented table.</summary>
+    /// <summary>(action, column, allowed) for every cell of the documented table.</summary>
     public static TheoryData<string, string, bool> Matrix()
     {
         var data = new TheoryData<string, string, bool>();
         foreach (var (action, cells) in DocumentedRows())
         {
-            for (var i = 0; i < Roles.Length; i++)
+            for (var i = 0; i < Columns.Length; i++)
             {
-                data.Add(action, Roles[i], cells[i]);
+                data.Add(action, Columns[i].Column, cells[i]);
             }
         }
 
@@ -79,8 +89,7 @@ public sealed partial class PermissionMatrixTests(DatabaseFixture fixture) : ICl
     private static List<(string Action, bool[] Cells)> DocumentedRows()
     {
         var text = File.ReadAllText(Path.Combine(AppProcess.RepositoryRoot, "docs", "permissions.md"));
-        return [.. Row().Matches(text).Select(m => (m.Groups["action"].Value,
-            new[] { m.Groups["owner"].Value, m.Groups["admin"].Value, m.Groups["member"].Value, m.Groups["viewer"].Value }.Select(c => c == "✓").ToArray()))];
+        return [.. Row().Matches(text).Select(m => (m.Groups["action"].Value, m.Groups["cell"].Captures.Select(c => c.Value == "✓").ToArray()))];
     }
 
     [Fact]
@@ -93,18 +102,19 @@ public sealed partial class PermissionMatrixTests(DatabaseFixture fixture) : ICl
 
     [Theory]
     [MemberData(nameof(Matrix))]
-    public async Task Each_role_may_do_exactly_what_the_table_says(string action, string role, bool allowed)
+    public async Task Each_role_may_do_exactly_what_the_table_says(string action, string column, bool allowed)
     {
         var (reads, attempt) = Actions[action];
-        var scene = await SceneAsync(role);
+        var (_, role, workspaceRole) = Columns.Single(c => c.Column == column);
+        var scene = await SceneAsync(role, workspaceRole);
         var before = await SnapshotAsync(scene.Org);
 
         await using var circuit = await circuits.OpenAsync(scene.Actor);
-        Assert.Equal((scene.Org, role), (circuit.Tenant.OrgId, circuit.Tenant.OrgRole));
+        Assert.Equal((scene.Org, role, scene.Workspace), (circuit.Tenant.OrgId, circuit.Tenant.OrgRole, circuit.Tenant.WorkspaceId));
         var succeeded = await attempt(circuit, scene);
 
         var after = await SnapshotAsync(scene.Org);
-        Assert.True(succeeded == allowed, $"{role} {(succeeded ? "could" : "could not")} do {action}; the table says {(allowed ? "✓" : "✗")}.");
+        Assert.True(succeeded == allowed, $"{column} {(succeeded ? "could" : "could not")} do {action}; the table says {(allowed ? "✓" : "✗")}.");
         if (!allowed || reads)
         {
             Assert.Equal(before, after);  // A refusal (or a read) changes nothing.
@@ -115,7 +125,7 @@ public sealed partial class PermissionMatrixTests(DatabaseFixture fixture) : ICl
         }
     }
 
-    private async Task<Scene> SceneAsync(string role)
+    private async Task<Scene> SceneAsync(string role, string workspaceRole)
     {
         var tag = Guid.NewGuid().ToString("N")[..8];
         var owner = await Tenants.CreateUserAsync(Db, $"first-owner-{tag}@example.com", plan: "pro");
@@ -126,7 +136,7 @@ public sealed partial class PermissionMatrixTests(DatabaseFixture fixture) : ICl
         var org = await Tenants.CreateOrganizationAsync(Db, owner, slug, "Matrix");
         var workspace = await Sql.ScalarAsync<Guid>(Db.AdminConnectionString, "SELECT id FROM workspaces WHERE org_id = @o", ("o", org));
         await Tenants.AddMemberAsync(Db, owner, org, secondOwner, OrgRole.Owner);
-        await Tenants.AddMemberAsync(Db, owner, org, actor, role, workspace, role == OrgRole.Viewer ? WorkspaceRole.Viewer : WorkspaceRole.Member);
+        await Tenants.AddMemberAsync(Db, owner, org, actor, role, workspace, workspaceRole);
         await Tenants.AddMemberAsync(Db, owner, org, target, OrgRole.Member, workspace);
         var project = await Tenants.CreateProjectAsync(Db, owner, org, workspace, "website", "Website");
         var invitation = await Tenants.CreateInvitationAsync(Db, owner, org, $"pending-{tag}@example.com");
@@ -151,6 +161,6 @@ public sealed partial class PermissionMatrixTests(DatabaseFixture fixture) : ICl
 
     public ValueTask DisposeAsync() => circuits.DisposeAsync();
 
-    [GeneratedRegex(@"^\| `(?<action>[a-z_.]+)` [^|]*\| (?<owner>[✓✗]) \| (?<admin>[✓✗]) \| (?<member>[✓✗]) \| (?<viewer>[✓✗]) \|\s*$", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^\| `(?<action>[a-z_.]+)` [^|]*\|(?: (?<cell>[✓✗]) \|){6}\s*$", RegexOptions.Multiline)]
     private static partial Regex Row();
 }

@@ -48,14 +48,37 @@ public sealed class CircuitContextTests(DatabaseFixture fixture) : IClassFixture
     public async Task The_ef_filter_alone_also_keeps_to_the_active_organization()
     {
         var world = await TwoTenants.CreateAsync(fixture.Database);
-        await using var circuit = OpenCircuit(world.OwnerA, world.OrgA);
-        await using var db = await circuit.ServiceProvider.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync(TestContext.Current.CancellationToken);
+        var tenant = new TenantPortal.Tenancy.TenantContext();
+        tenant.SignIn(world.OwnerA);
+        tenant.Enter(world.OrgA, "slug", "Name", "owner", null, null);
+        // As portal_owner, whose policy admits every row, and without the interceptor: no row-level security helps here.
+        var options = new DbContextOptionsBuilder<PortalDbContext>();
+        PortalDataExtensions.ConfigurePortal(options, fixture.Database.OwnerConnectionString);
+        await using var db = new PortalDbContext(options.Options, tenant);
 
-        var sql = db.Workspaces.ToQueryString();
-        var orgs = await db.Workspaces.Select(w => w.OrgId).Distinct().ToListAsync(TestContext.Current.CancellationToken);
+        var unfiltered = await db.Workspaces.IgnoreQueryFilters().Select(w => w.OrgId).Distinct().ToListAsync(TestContext.Current.CancellationToken);
+        var filtered = await db.Workspaces.Select(w => w.OrgId).Distinct().ToListAsync(TestContext.Current.CancellationToken);
 
-        Assert.Contains("org_id", sql, StringComparison.Ordinal);
-        Assert.Equal([world.OrgA], orgs);
+        Assert.Contains(world.OrgB, unfiltered); // positive control: without the filter the other organization is there
+        Assert.Equal([world.OrgA], filtered);
+    }
+
+    [Fact]
+    public async Task The_role_the_database_reports_replaces_the_one_the_circuit_cached()
+    {
+        var world = await TwoTenants.CreateAsync(fixture.Database);
+        await using var circuit = OpenCircuit(world.MemberA, world.OrgA, role: "member");
+        var factory = circuit.ServiceProvider.GetRequiredService<IDbContextFactory<PortalDbContext>>();
+        var tenant = circuit.ServiceProvider.GetRequiredService<TenantPortal.Tenancy.TenantContext>();
+        await Sql.ExecuteAsync(fixture.Database.AdminConnectionString, "UPDATE org_members SET role = 'admin' WHERE user_id = @u", ("u", world.MemberA));
+
+        await using (var db = await factory.CreateDbContextAsync(TestContext.Current.CancellationToken))
+        {
+            await db.Workspaces.CountAsync(TestContext.Current.CancellationToken);
+        }
+
+        Assert.Equal("admin", tenant.OrgRole);
+        Assert.True(tenant.CanManage);
     }
 
     [Fact]
@@ -68,12 +91,12 @@ public sealed class CircuitContextTests(DatabaseFixture fixture) : IClassFixture
         Assert.Throws<TenantPortal.Tenancy.TenantContextMissingException>(() => tenant.RequireUser());
     }
 
-    private AsyncServiceScope OpenCircuit(Guid user, Guid org)
+    private AsyncServiceScope OpenCircuit(Guid user, Guid org, string role = "owner")
     {
         var scope = services.CreateAsyncScope();
         var tenant = scope.ServiceProvider.GetRequiredService<TenantPortal.Tenancy.TenantContext>();
         tenant.SignIn(user);
-        tenant.Enter(org, "slug", "Name", "owner", null, null);
+        tenant.Enter(org, "slug", "Name", role, null, null);
         return scope;
     }
 

@@ -44,7 +44,15 @@ public abstract class TenantAwareComponent : ComponentBase, IDisposable
 
     private void OnSessionChanged() => _ = InvokeAsync(async () =>
     {
-        await OnTenantChangedAsync();
-        StateHasChanged();
+        try
+        {
+            await OnTenantChangedAsync();
+            StateHasChanged();
+        }
+        catch (Exception ex)
+        {
+            // Nobody awaits this event: hand the failure (lost access included) to the error boundary instead of losing it.
+            await DispatchExceptionAsync(ex);
+        }
     });
 }

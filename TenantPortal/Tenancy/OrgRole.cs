@@ -12,8 +12,6 @@ public static class OrgRole
 
     public static bool CanManage(string? role) => role is Owner or Admin;
 
-    public static bool IsReadOnly(string? role) => role is null or Viewer;
-
     public static string Label(string role) => role switch
     {
         Owner => "Owner",

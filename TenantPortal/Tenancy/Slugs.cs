@@ -83,8 +83,6 @@ public static class Slugs
 {
     public static string Rule => SlugRule.Organization.Rule;
 
-    public static IReadOnlySet<string> Reserved => SlugRule.Organization.Reserved;
-
     public static string? Problem(string? slug) => SlugRule.Organization.Problem(slug);
 
     public static string Suggest(string? name) => SlugRule.Organization.Suggest(name);

@@ -2,7 +2,8 @@ namespace TenantPortal.Tenancy;
 
 /// <summary>
 /// The active user, organization and workspace of one circuit (or one request). The connection interceptor turns it into
-/// database context on every connection open; pages read it and listen to <see cref="Changed"/>.
+/// database context on every connection open and keeps <see cref="OrgRole"/> as the database reports it; pages follow
+/// changes through <see cref="TenantSession.Changed"/>.
 /// </summary>
 public sealed class TenantContext
 {
@@ -25,11 +26,22 @@ public sealed class TenantContext
 
     public string? UserAgent { get; set; }
 
+    /// <summary>The workspaces whose projects, agents and keys the user manages, as the database last reported them.</summary>
+    public IReadOnlySet<Guid> AdminWorkspaceIds { get; private set; } = new HashSet<Guid>();
+
+    /// <summary>The workspaces whose projects the user works in (edits agents), as the database last reported them.</summary>
+    public IReadOnlySet<Guid> MemberWorkspaceIds { get; private set; } = new HashSet<Guid>();
+
+    /// <summary>Owners and admins manage the organization itself: its workspaces, members, invitations, keys and audit log.</summary>
     public bool CanManage => Tenancy.OrgRole.CanManage(OrgRole);
 
-    public bool IsOwner => OrgRole == Tenancy.OrgRole.Owner;
+    /// <summary>True when the user manages the projects, agents and keys of <paramref name="workspaceId"/>.</summary>
+    public bool IsWorkspaceAdmin(Guid? workspaceId) => CanManage || (workspaceId is Guid id && AdminWorkspaceIds.Contains(id));
 
-    public event Action? Changed;
+    /// <summary>True when the user works in the projects of <paramref name="workspaceId"/> (edits agents).</summary>
+    public bool CanWorkIn(Guid? workspaceId) => IsWorkspaceAdmin(workspaceId) || (workspaceId is Guid id && MemberWorkspaceIds.Contains(id));
+
+    public bool IsOwner => OrgRole == Tenancy.OrgRole.Owner;
 
     public void SignIn(Guid userId)
     {
@@ -42,19 +54,32 @@ public sealed class TenantContext
 
     public void Enter(Guid orgId, string orgSlug, string orgName, string role, Guid? workspaceId, string? workspaceName)
     {
+        if (OrgId != orgId)
+        {
+            // Another organization's workspace roles mean nothing here; the next connection brings this one's.
+            AdminWorkspaceIds = new HashSet<Guid>();
+            MemberWorkspaceIds = new HashSet<Guid>();
+        }
+
         OrgId = orgId;
         OrgSlug = orgSlug;
         OrgName = orgName;
         OrgRole = role;
         WorkspaceId = workspaceId;
         WorkspaceName = workspaceName;
-        Changed?.Invoke();
     }
 
-    public void Leave()
+    public void Leave() => ClearOrganization();
+
+    /// <summary>What the database reported when it last entered the organization (it checks membership on every connection).</summary>
+    internal void Confirm(Guid orgId, string role, IReadOnlyCollection<Guid> adminWorkspaceIds, IReadOnlyCollection<Guid> memberWorkspaceIds)
     {
-        ClearOrganization();
-        Changed?.Invoke();
+        if (OrgId == orgId)
+        {
+            OrgRole = role;
+            AdminWorkspaceIds = adminWorkspaceIds.ToHashSet();
+            MemberWorkspaceIds = memberWorkspaceIds.ToHashSet();
+        }
     }
 
     /// <summary>The active organization, for code that cannot work without one.</summary>
@@ -68,6 +93,8 @@ public sealed class TenantContext
         OrgSlug = null;
         OrgName = null;
         OrgRole = null;
+        AdminWorkspaceIds = new HashSet<Guid>();
+        MemberWorkspaceIds = new HashSet<Guid>();
         WorkspaceId = null;
         WorkspaceName = null;
     }

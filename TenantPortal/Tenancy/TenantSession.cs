@@ -49,6 +49,7 @@ public sealed class TenantSession(TenantContext tenant, IDbContextFactory<Portal
             if (org is not null)
             {
                 Enter(org, org.Workspaces.FirstOrDefault(w => w.Id == last?.LastWorkspaceId)?.Id);
+                await ConfirmAsync(cancellationToken);
             }
         }
 
@@ -119,6 +120,20 @@ public sealed class TenantSession(TenantContext tenant, IDbContextFactory<Portal
 
         Changed?.Invoke();
         return true;
+    }
+
+    /// <summary>Enters the active organization in the database once, so the context holds the roles the database reports.</summary>
+    private async Task ConfirmAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            await db.Database.OpenConnectionAsync(cancellationToken);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+        {
+            await RefreshAsync(cancellationToken);
+        }
     }
 
     /// <summary>Called when a query failed because the database refused the active organization.</summary>

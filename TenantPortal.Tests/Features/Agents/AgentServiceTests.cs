@@ -126,18 +126,34 @@ public sealed class AgentServiceTests(DatabaseFixture fixture) : IClassFixture<D
     }
 
     [Fact]
-    public async Task Members_see_agents_but_cannot_change_them()
+    public async Task Workspace_members_change_agents_but_neither_create_them_nor_issue_keys()
     {
         var world = await TwoTenants.CreateAsync(Db);
         await using var member = await circuits.OpenAsync(world.MemberA);
 
         Assert.Equal(["greeter"], (await member.Agents.ListAsync(world.ProjectA)).Select(a => a.Name));
         var create = (await member.Agents.CreateAsync(world.ProjectA, new AgentInput { Name = "mine", DisplayName = "Mine" })).Result;
-        var archive = await member.Agents.SetStatusAsync(world.AgentA, AgentStatus.Archived);
         var key = (await member.Keys.CreateAsync(world.AgentA, "mine", [Capability.Communicate], null)).Result;
+        var delete = await member.Agents.DeleteAsync(world.AgentA, "greeter");
+        var pause = await member.Agents.SetStatusAsync(world.AgentA, AgentStatus.Inactive);
 
-        Assert.All([create, archive, key], r => Assert.False(r.Succeeded));
+        Assert.Equal([AgentService.ManagersRule, ApiKeyService.ManagersRule, AgentService.ManagersRule], new[] { create, key, delete }.Select(r => r.Message));
+        Assert.True(pause.Succeeded, pause.Message);
         Assert.Equal(1L, await Sql.ScalarAsync<long>(Db.AdminConnectionString, "SELECT count(*) FROM agents WHERE project_id = @p", ("p", world.ProjectA)));
+        Assert.Equal("inactive", await Sql.ScalarAsync<string>(Db.AdminConnectionString, "SELECT status FROM agents WHERE id = @a", ("a", world.AgentA)));
+    }
+
+    [Fact]
+    public async Task Workspace_viewers_only_read_agents()
+    {
+        var world = await TwoTenants.CreateAsync(Db);
+        await Sql.ExecuteAsync(Db.AdminConnectionString, "UPDATE workspace_members SET role = 'viewer' WHERE user_id = @u", ("u", world.MemberA));
+        await using var viewer = await circuits.OpenAsync(world.MemberA);
+
+        Assert.Equal(["greeter"], (await viewer.Agents.ListAsync(world.ProjectA)).Select(a => a.Name));
+        var pause = await viewer.Agents.SetStatusAsync(world.AgentA, AgentStatus.Inactive);
+
+        Assert.Equal(AgentService.WorkersRule, pause.Message);
         Assert.Equal("active", await Sql.ScalarAsync<string>(Db.AdminConnectionString, "SELECT status FROM agents WHERE id = @a", ("a", world.AgentA)));
     }
 

@@ -44,16 +44,16 @@ public sealed class AgentService(IDbContextFactory<PortalDbContext> dbFactory, T
     public async Task<(OperationResult Result, Guid? Id)> CreateAsync(Guid projectId, AgentInput input, CancellationToken cancellationToken = default)
     {
         var orgId = tenant.RequireOrg();
-        if (Refuse(input) is OperationResult refused)
-        {
-            return (refused, null);
-        }
-
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var workspaceId = await db.Projects.Where(p => p.Id == projectId).Select(p => (Guid?)p.WorkspaceId).SingleOrDefaultAsync(cancellationToken);
         if (workspaceId is null)
         {
             return (OperationResult.Fail("This project no longer exists, or you cannot see it."), null);
+        }
+
+        if ((tenant.IsWorkspaceAdmin(workspaceId) ? OperationResult.Validate(input) : OperationResult.Fail(ManagersRule)) is OperationResult refused)
+        {
+            return (refused, null);
         }
 
         var agent = new Agent
@@ -72,74 +72,60 @@ public sealed class AgentService(IDbContextFactory<PortalDbContext> dbFactory, T
         return (result, result.Succeeded ? agent.Id : null);
     }
 
-    public async Task<OperationResult> UpdateAsync(Guid id, AgentInput input, CancellationToken cancellationToken = default)
+    public Task<OperationResult> UpdateAsync(Guid id, AgentInput input, CancellationToken cancellationToken = default)
     {
-        tenant.RequireOrg();
-        if (Refuse(input) is OperationResult refused)
-        {
-            return refused;
-        }
-
-        var config = input.ConfigJson();
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return await OperationResult.RunAsync(async () => await db.Agents.Where(a => a.Id == id).ExecuteUpdateAsync(s => s
+        var config = OperationResult.Validate(input) is null ? input.ConfigJson() : "{}";
+        return ChangeAsync(id, input, workersMay: true, agents => agents.ExecuteUpdateAsync(s => s
             .SetProperty(a => a.Name, input.Name)
             .SetProperty(a => a.DisplayName, input.DisplayName.Trim())
             .SetProperty(a => a.Description, Normalize(input.Description))
-            .SetProperty(a => a.Config, config), cancellationToken) == 1);
+            .SetProperty(a => a.Config, config), cancellationToken), cancellationToken);
     }
 
-    public async Task<OperationResult> SetStatusAsync(Guid id, string status, CancellationToken cancellationToken = default)
-    {
-        tenant.RequireOrg();
-        if (!AgentStatus.All.Contains(status))
-        {
-            return OperationResult.Fail("Choose draft, active, inactive or archived.", "Status");
-        }
-
-        if (Refuse(null) is OperationResult refused)
-        {
-            return refused;
-        }
-
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return await OperationResult.RunAsync(async () => await db.Agents.Where(a => a.Id == id)
-            .ExecuteUpdateAsync(s => s.SetProperty(a => a.Status, status), cancellationToken) == 1);
-    }
+    public Task<OperationResult> SetStatusAsync(Guid id, string status, CancellationToken cancellationToken = default) =>
+        AgentStatus.All.Contains(status)
+            ? ChangeAsync(id, null, workersMay: true, agents => agents.ExecuteUpdateAsync(s => s.SetProperty(a => a.Status, status), cancellationToken), cancellationToken)
+            : Task.FromResult(OperationResult.Fail("Choose draft, active, inactive or archived.", "Status"));
 
     /// <summary>Deletes the agent and, with it, its keys (each recorded once, as deleted), when <paramref name="confirmation"/> repeats its name.</summary>
     public async Task<OperationResult> DeleteAsync(Guid id, string confirmation, CancellationToken cancellationToken = default)
     {
         tenant.RequireOrg();
-        if (Refuse(null) is OperationResult refused)
-        {
-            return refused;
-        }
-
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var name = await db.Agents.Where(a => a.Id == id).Select(a => a.Name).SingleOrDefaultAsync(cancellationToken);
-        if (name is null)
-        {
-            return OperationResult.Fail("This agent no longer exists.");
-        }
-
-        if (OperationResult.Unconfirmed(confirmation, name) is OperationResult unconfirmed)
-        {
-            return unconfirmed;
-        }
-
-        return await OperationResult.RunAsync(async () => await db.Agents.Where(a => a.Id == id).ExecuteDeleteAsync(cancellationToken) == 1);
+        return name is null ? OperationResult.Fail("This agent no longer exists.")
+            : OperationResult.Unconfirmed(confirmation, name) ?? await ChangeAsync(id, null, workersMay: false, agents => agents.ExecuteDeleteAsync(cancellationToken), cancellationToken);
     }
 
-    private OperationResult? Refuse(AgentInput? input)
+    /// <summary>
+    /// Changes one agent once the caller is known to administer its workspace (or, where <paramref name="workersMay"/>, to
+    /// work in it) and <paramref name="input"/>, if any, is valid; the database checks the same again.
+    /// </summary>
+    private async Task<OperationResult> ChangeAsync(Guid id, AgentInput? input, bool workersMay, Func<IQueryable<Agent>, Task<int>> change,
+        CancellationToken cancellationToken)
     {
-        if (!tenant.CanManage)
+        tenant.RequireOrg();
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var agent = db.Agents.Where(a => a.Id == id);
+        var workspaceId = await agent.Select(a => (Guid?)a.WorkspaceId).SingleOrDefaultAsync(cancellationToken);
+        if (workspaceId is null)
         {
-            return OperationResult.Fail("Only organization owners and admins can change agents.");
+            return OperationResult.Fail("This agent no longer exists, or you cannot see it.");
         }
 
-        return input is null ? null : OperationResult.Validate(input);
+        if (!(workersMay ? tenant.CanWorkIn(workspaceId) : tenant.IsWorkspaceAdmin(workspaceId)))
+        {
+            return OperationResult.Fail(workersMay ? WorkersRule : ManagersRule);
+        }
+
+        return (input is null ? null : OperationResult.Validate(input)) ?? await OperationResult.RunAsync(async () => await change(agent) == 1);
     }
+
+    /// <summary>Who may create and delete agents, in the words a refusal uses.</summary>
+    public const string ManagersRule = "Only the admins of this workspace and the organization's owners and admins can create or delete its agents.";
+
+    /// <summary>Who may edit agents and change their status.</summary>
+    public const string WorkersRule = "Only members and admins of this workspace and the organization's owners and admins can change its agents.";
 
     private static string? Normalize(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
 }

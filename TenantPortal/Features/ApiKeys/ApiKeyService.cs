@@ -20,7 +20,7 @@ public enum KeyReview
 /// <summary>The key just created: shown once, never stored.</summary>
 public sealed record NewApiKey(Guid Id, string Key);
 
-/// <summary>Issuing, listing, revoking and rolling the API keys of a project's agents. Only owners and admins manage keys.</summary>
+/// <summary>Issuing, listing, revoking and rolling the API keys of a project's agents, by the admins of its workspace.</summary>
 public sealed class ApiKeyService(IDbContextFactory<PortalDbContext> dbFactory, TenantContext tenant, TimeProvider time)
 {
     public static readonly IReadOnlyList<int?> ExpiryDays = [null, 30, 90, 365];
@@ -61,12 +61,7 @@ public sealed class ApiKeyService(IDbContextFactory<PortalDbContext> dbFactory, 
     public async Task<(OperationResult Result, NewApiKey? Key)> CreateAsync(Guid agentId, string name, IReadOnlyCollection<string> capabilities,
         DateTimeOffset? expiresAt, CancellationToken cancellationToken = default)
     {
-        var orgId = tenant.RequireOrg();
-        if (Refuse() is OperationResult refused)
-        {
-            return (refused, null);
-        }
-
+        tenant.RequireOrg();
         if (!System.Text.RegularExpressions.Regex.IsMatch(name ?? "", "^[a-z][a-z0-9_]*[a-z0-9]$") || name!.Length > 50)
         {
             return (OperationResult.Fail(NameRule, "Name"), null);
@@ -89,6 +84,11 @@ public sealed class ApiKeyService(IDbContextFactory<PortalDbContext> dbFactory, 
             return (OperationResult.Fail("This agent no longer exists, or you cannot see it."), null);
         }
 
+        if (Refuse(agent.WorkspaceId) is OperationResult refused)
+        {
+            return (refused, null);
+        }
+
         var key = NewKey(agent, name, [.. capabilities.Distinct()], expiresAt);
         db.ApiKeys.Add(key.Row);
         var result = await OperationResult.RunAsync(async () => await db.SaveChangesAsync(cancellationToken) == 1);
@@ -99,11 +99,6 @@ public sealed class ApiKeyService(IDbContextFactory<PortalDbContext> dbFactory, 
     public async Task<OperationResult> RevokeAsync(Guid id, string reason, CancellationToken cancellationToken = default)
     {
         tenant.RequireOrg();
-        if (Refuse() is OperationResult refused)
-        {
-            return refused;
-        }
-
         reason = (reason ?? "").Trim();
         if (reason.Length is 0 or > 500)
         {
@@ -111,6 +106,12 @@ public sealed class ApiKeyService(IDbContextFactory<PortalDbContext> dbFactory, 
         }
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var workspaceId = await db.ApiKeys.Where(k => k.Id == id).Select(k => (Guid?)k.WorkspaceId).SingleOrDefaultAsync(cancellationToken);
+        if (Refuse(workspaceId) is OperationResult refused)
+        {
+            return refused;
+        }
+
         return await OperationResult.RunAsync(async () => await db.ApiKeys.Where(k => k.Id == id && k.Status == ApiKeyStatus.Active)
             .ExecuteUpdateAsync(s => s
                 .SetProperty(k => k.Status, ApiKeyStatus.Revoked)
@@ -126,11 +127,6 @@ public sealed class ApiKeyService(IDbContextFactory<PortalDbContext> dbFactory, 
     public async Task<(OperationResult Result, NewApiKey? Key)> RollAsync(Guid id, TimeSpan grace, CancellationToken cancellationToken = default)
     {
         tenant.RequireOrg();
-        if (Refuse() is OperationResult refused)
-        {
-            return (refused, null);
-        }
-
         if (!GracePeriods.Contains(grace))
         {
             return (OperationResult.Fail("Choose immediately, 1 hour, 24 hours or 7 days.", "Grace"), null);
@@ -139,6 +135,11 @@ public sealed class ApiKeyService(IDbContextFactory<PortalDbContext> dbFactory, 
         var now = time.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var old = await db.ApiKeys.AsNoTracking().SingleOrDefaultAsync(k => k.Id == id, cancellationToken);
+        if (old is not null && Refuse(old.WorkspaceId) is OperationResult refused)
+        {
+            return (refused, null);
+        }
+
         if (old is null || old.EffectiveStatus(now) != ApiKeyStatus.Active || old.ReplacedBy is not null)
         {
             return (OperationResult.Fail("Only an active key that has not been rolled yet can be rolled."), null);
@@ -206,6 +207,10 @@ public sealed class ApiKeyService(IDbContextFactory<PortalDbContext> dbFactory, 
             r.Key.RevokeReason))];
     }
 
-    private OperationResult? Refuse() =>
-        tenant.CanManage ? null : OperationResult.Fail("Only organization owners and admins can manage API keys.");
+    /// <summary>Who may issue, revoke and roll keys, in the words a refusal uses.</summary>
+    public const string ManagersRule = "Only the admins of this workspace and the organization's owners and admins can manage its API keys.";
+
+    /// <summary>The refusal for a key of a workspace the caller does not administer (null: a key gone or hidden, reported later).</summary>
+    private OperationResult? Refuse(Guid? workspaceId) =>
+        workspaceId is null || tenant.IsWorkspaceAdmin(workspaceId) ? null : OperationResult.Fail(ManagersRule);
 }

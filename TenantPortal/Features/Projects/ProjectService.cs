@@ -96,18 +96,21 @@ public sealed class ProjectService(IDbContextFactory<PortalDbContext> dbFactory,
             .SingleOrDefaultAsync(cancellationToken);
     }
 
+    /// <summary>Who may change a project, in the words a refusal uses.</summary>
+    public const string ManagersRule = "Only the admins of this workspace and the organization's owners and admins can change its projects.";
+
     /// <summary>Creates a project in the active workspace.</summary>
     public async Task<(OperationResult Result, Guid? Id)> CreateAsync(ProjectInput input, CancellationToken cancellationToken = default)
     {
         var orgId = tenant.RequireOrg();
-        if (Refuse(input) is OperationResult refused)
-        {
-            return (refused, null);
-        }
-
         if (tenant.WorkspaceId is not Guid workspaceId)
         {
             return (OperationResult.Fail("Choose a workspace in the switcher first; projects live in a workspace."), null);
+        }
+
+        if ((tenant.IsWorkspaceAdmin(workspaceId) ? OperationResult.Validate(input) : OperationResult.Fail(ManagersRule)) is OperationResult refused)
+        {
+            return (refused, null);
         }
 
         var project = new Project
@@ -128,77 +131,56 @@ public sealed class ProjectService(IDbContextFactory<PortalDbContext> dbFactory,
         return (result, result.Succeeded ? project.Id : null);
     }
 
-    public async Task<OperationResult> UpdateAsync(Guid id, ProjectInput input, CancellationToken cancellationToken = default)
+    public Task<OperationResult> UpdateAsync(Guid id, ProjectInput input, CancellationToken cancellationToken = default)
     {
-        tenant.RequireOrg();
-        if (Refuse(input) is OperationResult refused)
-        {
-            return refused;
-        }
-
-        var (tags, metadata) = (input.TagList(), input.MetadataJson());
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return await OperationResult.RunAsync(async () => await db.Projects.Where(p => p.Id == id).ExecuteUpdateAsync(s => s
+        var (tags, metadata) = (input.TagList(), OperationResult.Validate(input) is null ? input.MetadataJson() : "{}");
+        return ChangeAsync(id, input, projects => projects.ExecuteUpdateAsync(s => s
             .SetProperty(p => p.Name, input.Name.Trim())
             .SetProperty(p => p.Slug, input.Slug)
             .SetProperty(p => p.Description, Normalize(input.Description))
             .SetProperty(p => p.Tags, tags)
             .SetProperty(p => p.MaxAgents, input.MaxAgents)
-            .SetProperty(p => p.Metadata, metadata), cancellationToken) == 1, SlugRule.Project);
+            .SetProperty(p => p.Metadata, metadata), cancellationToken), cancellationToken);
     }
 
     /// <summary>Changes the status; archiving is the status "archived", restoring sets "active".</summary>
-    public async Task<OperationResult> SetStatusAsync(Guid id, string status, CancellationToken cancellationToken = default)
-    {
-        tenant.RequireOrg();
-        if (!ProjectStatus.All.Contains(status))
-        {
-            return OperationResult.Fail("Choose active, inactive, suspended or archived.", "Status");
-        }
-
-        if (Refuse(null) is OperationResult refused)
-        {
-            return refused;
-        }
-
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return await OperationResult.RunAsync(async () => await db.Projects.Where(p => p.Id == id)
-            .ExecuteUpdateAsync(s => s.SetProperty(p => p.Status, status), cancellationToken) == 1);
-    }
+    public Task<OperationResult> SetStatusAsync(Guid id, string status, CancellationToken cancellationToken = default) =>
+        ProjectStatus.All.Contains(status)
+            ? ChangeAsync(id, null, projects => projects.ExecuteUpdateAsync(s => s.SetProperty(p => p.Status, status), cancellationToken), cancellationToken)
+            : Task.FromResult(OperationResult.Fail("Choose active, inactive, suspended or archived.", "Status"));
 
     /// <summary>Deletes a project and everything in it, when <paramref name="confirmation"/> repeats its address.</summary>
     public async Task<OperationResult> DeleteAsync(Guid id, string confirmation, CancellationToken cancellationToken = default)
     {
         tenant.RequireOrg();
-        if (Refuse(null) is OperationResult refused)
-        {
-            return refused;
-        }
-
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var slug = await db.Projects.Where(p => p.Id == id).Select(p => p.Slug).SingleOrDefaultAsync(cancellationToken);
-        if (slug is null)
-        {
-            return OperationResult.Fail("This project no longer exists.");
-        }
-
-        if (OperationResult.Unconfirmed(confirmation, slug) is OperationResult unconfirmed)
-        {
-            return unconfirmed;
-        }
-
-        return await OperationResult.RunAsync(async () => await db.Projects.Where(p => p.Id == id).ExecuteDeleteAsync(cancellationToken) == 1);
+        return slug is null ? OperationResult.Fail("This project no longer exists.")
+            : OperationResult.Unconfirmed(confirmation, slug) ?? await ChangeAsync(id, null, projects => projects.ExecuteDeleteAsync(cancellationToken), cancellationToken);
     }
 
-    /// <summary>The refusal for a change the caller may not make, or for invalid input; null when the change may go ahead.</summary>
-    private OperationResult? Refuse(ProjectInput? input)
+    /// <summary>
+    /// Changes one project once the caller is known to administer its workspace (and <paramref name="input"/>, if any, is
+    /// valid); the database checks the same again.
+    /// </summary>
+    private async Task<OperationResult> ChangeAsync(Guid id, ProjectInput? input, Func<IQueryable<Project>, Task<int>> change, CancellationToken cancellationToken)
     {
-        if (!tenant.CanManage)
+        tenant.RequireOrg();
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var project = db.Projects.Where(p => p.Id == id);
+        var workspaceId = await project.Select(p => (Guid?)p.WorkspaceId).SingleOrDefaultAsync(cancellationToken);
+        if (workspaceId is null)
         {
-            return OperationResult.Fail("Only organization owners and admins can change projects.");
+            return OperationResult.Fail("This project no longer exists, or you cannot see it.");
         }
 
-        return input is null ? null : OperationResult.Validate(input);
+        if (!tenant.IsWorkspaceAdmin(workspaceId))
+        {
+            return OperationResult.Fail(ManagersRule);
+        }
+
+        return (input is null ? null : OperationResult.Validate(input))
+            ?? await OperationResult.RunAsync(async () => await change(project) == 1, SlugRule.Project);
     }
 
     private static string? Normalize(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();

@@ -1,5 +1,5 @@
 -- Audit hashes name their encoding; updated_at is stamped by the database; rows keep their parents; Pro owns
--- unlimited organizations.
+-- unlimited organizations; the context carries workspace roles.
 
 -- Events written so far were sealed with encoding 1; app.append_audit_event seals new ones with encoding 2.
 ALTER TABLE audit_events ADD COLUMN hash_version smallint NOT NULL DEFAULT 1
@@ -23,3 +23,8 @@ UPDATE plans SET max_owned_orgs = NULL WHERE code = 'pro';
 
 -- Databases created before routines were revoked from PUBLIC by default.
 REVOKE EXECUTE ON FUNCTION public.users_assign_platform_admin(), public.users_keep_platform_admin() FROM PUBLIC;
+
+-- The context now carries the workspaces a person administers and works in (see Routines/10_context.sql), and table
+-- security takes who writes; the earlier forms of these routines go.
+DROP FUNCTION IF EXISTS app.write_context(uuid, uuid, text, uuid[], uuid, text, uuid, boolean, text, text);
+DROP PROCEDURE IF EXISTS app.secure_tenant_table(regclass, text);

@@ -11,6 +11,8 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
         current_setting('app.current_org_id', true),
         current_setting('app.current_org_role', true),
         current_setting('app.current_workspace_ids', true),
+        current_setting('app.current_admin_workspace_ids', true),
+        current_setting('app.current_member_workspace_ids', true),
         current_setting('app.current_project_id', true),
         current_setting('app.actor_type', true),
         current_setting('app.actor_id', true),
@@ -41,6 +43,15 @@ LANGUAGE sql STABLE AS $$ SELECT app.setting('app.current_org_role') $$;
 CREATE OR REPLACE FUNCTION app.current_workspace_ids() RETURNS uuid[]
 LANGUAGE sql STABLE AS $$ SELECT coalesce(app.setting('app.current_workspace_ids')::uuid[], '{}') $$;
 
+-- The workspaces whose projects, agents and keys the person manages: every workspace for the organization's owners and
+-- admins, the workspaces a member administers; none for viewers, whatever their workspace role.
+CREATE OR REPLACE FUNCTION app.current_admin_workspace_ids() RETURNS uuid[]
+LANGUAGE sql STABLE AS $$ SELECT coalesce(app.setting('app.current_admin_workspace_ids')::uuid[], '{}') $$;
+
+-- The workspaces whose projects the person works in (edits agents): the above, and where a member is a workspace member.
+CREATE OR REPLACE FUNCTION app.current_member_workspace_ids() RETURNS uuid[]
+LANGUAGE sql STABLE AS $$ SELECT coalesce(app.setting('app.current_member_workspace_ids')::uuid[], '{}') $$;
+
 CREATE OR REPLACE FUNCTION app.current_project_id() RETURNS uuid
 LANGUAGE sql STABLE AS $$ SELECT app.setting('app.current_project_id')::uuid $$;
 
@@ -59,8 +70,9 @@ LANGUAGE sql STABLE AS $$ SELECT coalesce(app.current_org_role() IN ('owner', 'a
 
 -- Writes every context setting at once and signs them.
 CREATE OR REPLACE FUNCTION app.write_context(
-    p_user_id uuid, p_org_id uuid, p_org_role text, p_workspace_ids uuid[], p_project_id uuid,
-    p_actor_type text, p_actor_id uuid, p_is_platform_admin boolean, p_client_ip text, p_user_agent text)
+    p_user_id uuid, p_org_id uuid, p_org_role text, p_workspace_ids uuid[], p_admin_workspace_ids uuid[],
+    p_member_workspace_ids uuid[], p_project_id uuid, p_actor_type text, p_actor_id uuid, p_is_platform_admin boolean,
+    p_client_ip text, p_user_agent text)
 RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
 BEGIN
@@ -68,6 +80,8 @@ BEGIN
     PERFORM set_config('app.current_org_id', coalesce(p_org_id::text, ''), false);
     PERFORM set_config('app.current_org_role', coalesce(p_org_role, ''), false);
     PERFORM set_config('app.current_workspace_ids', coalesce(p_workspace_ids::text, ''), false);
+    PERFORM set_config('app.current_admin_workspace_ids', coalesce(p_admin_workspace_ids::text, ''), false);
+    PERFORM set_config('app.current_member_workspace_ids', coalesce(p_member_workspace_ids::text, ''), false);
     PERFORM set_config('app.current_project_id', coalesce(p_project_id::text, ''), false);
     PERFORM set_config('app.actor_type', coalesce(p_actor_type, ''), false);
     PERFORM set_config('app.actor_id', coalesce(p_actor_id::text, ''), false);
@@ -80,6 +94,6 @@ $$;
 
 GRANT EXECUTE ON FUNCTION
     app.current_user_id(), app.current_org_id(), app.current_org_role(), app.current_workspace_ids(),
-    app.current_project_id(), app.current_actor_type(), app.current_actor_id(), app.is_platform_admin(),
+    app.current_admin_workspace_ids(), app.current_member_workspace_ids(), app.current_project_id(), app.current_actor_type(), app.current_actor_id(), app.is_platform_admin(),
     app.current_org_can_manage(), app.context_is_valid(), app.setting(text)
 TO portal_app;

@@ -11,18 +11,22 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'unknown user %', p_user_id USING ERRCODE = '42501';
     END IF;
-    PERFORM app.write_context(p_user_id, NULL, NULL, NULL, NULL, 'human', p_user_id, v_admin, p_client_ip, p_user_agent);
+    PERFORM app.write_context(p_user_id, NULL, NULL, NULL, NULL, NULL, NULL, 'human', p_user_id, v_admin, p_client_ip, p_user_agent);
 END;
 $$;
 
 -- A person working in one organization: membership is checked on every call, so a removed member loses access at once.
--- Returns the person's role, which the application keeps in step with.
+-- Owners and admins see and manage every workspace. A member sees the workspaces they belong to, manages those where
+-- they are workspace admin and works in those where they are admin or member; a viewer only sees. Returns the role,
+-- which the application keeps in step with (and reads the workspace lists with app.current_*_workspace_ids).
 CREATE OR REPLACE FUNCTION app.enter_user_context(p_user_id uuid, p_org_id uuid, p_client_ip text, p_user_agent text) RETURNS text
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
 DECLARE
     v_role text;
     v_admin boolean;
     v_workspaces uuid[];
+    v_admin_of uuid[] := '{}';
+    v_member_of uuid[] := '{}';
 BEGIN
     SELECT m.role INTO v_role
     FROM public.org_members m
@@ -31,15 +35,23 @@ BEGIN
         RAISE EXCEPTION 'user % is not an active member of organization %', p_user_id, p_org_id USING ERRCODE = '42501';
     END IF;
 
-    -- Owners and admins see every workspace; others the workspaces they belong to.
     IF v_role IN ('owner', 'admin') THEN
         v_workspaces := ARRAY(SELECT w.id FROM public.workspaces w WHERE w.org_id = p_org_id);
+        v_admin_of := v_workspaces;
+        v_member_of := v_workspaces;
     ELSE
         v_workspaces := ARRAY(SELECT wm.workspace_id FROM public.workspace_members wm WHERE wm.org_id = p_org_id AND wm.user_id = p_user_id);
+        IF v_role = 'member' THEN
+            v_admin_of := ARRAY(SELECT wm.workspace_id FROM public.workspace_members wm
+                                WHERE wm.org_id = p_org_id AND wm.user_id = p_user_id AND wm.role = 'admin');
+            v_member_of := ARRAY(SELECT wm.workspace_id FROM public.workspace_members wm
+                                 WHERE wm.org_id = p_org_id AND wm.user_id = p_user_id AND wm.role IN ('admin', 'member'));
+        END IF;
     END IF;
 
     SELECT u.is_platform_admin INTO v_admin FROM public.users u WHERE u.id = p_user_id;
-    PERFORM app.write_context(p_user_id, p_org_id, v_role, v_workspaces, NULL, 'human', p_user_id, coalesce(v_admin, false), p_client_ip, p_user_agent);
+    PERFORM app.write_context(p_user_id, p_org_id, v_role, v_workspaces, v_admin_of, v_member_of, NULL, 'human', p_user_id,
+                              coalesce(v_admin, false), p_client_ip, p_user_agent);
     RETURN v_role;
 END;
 $$;
@@ -56,7 +68,7 @@ DECLARE
     v_key public.api_keys;
 BEGIN
     -- Whatever context the connection had is dropped first: a failed lookup leaves none.
-    PERFORM app.write_context(NULL, NULL, NULL, NULL, NULL, NULL, NULL, false, p_client_ip, p_user_agent);
+    PERFORM app.write_context(NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, false, p_client_ip, p_user_agent);
 
     SELECT k.* INTO v_key
     FROM public.api_keys k
@@ -69,8 +81,8 @@ BEGIN
         RETURN;
     END IF;
 
-    PERFORM app.write_context(NULL, v_key.org_id, NULL, ARRAY[v_key.workspace_id], v_key.project_id, 'agent', v_key.agent_id, false,
-                              p_client_ip, p_user_agent);
+    PERFORM app.write_context(NULL, v_key.org_id, NULL, ARRAY[v_key.workspace_id], NULL, NULL, v_key.project_id, 'agent', v_key.agent_id,
+                              false, p_client_ip, p_user_agent);
     UPDATE public.api_keys SET last_used_at = v_now
     WHERE public.api_keys.org_id = v_key.org_id AND public.api_keys.id = v_key.id
       AND (public.api_keys.last_used_at IS NULL OR public.api_keys.last_used_at < v_now - interval '1 minute');

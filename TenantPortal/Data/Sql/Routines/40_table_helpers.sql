@@ -17,21 +17,20 @@ BEGIN
 END;
 $$;
 
--- A tenant table: portal_app reads and writes rows of the active organization that pass p_visible; only owners and
--- admins write (restrictive policies).
-CREATE OR REPLACE PROCEDURE app.secure_tenant_table(p_table regclass, p_visible text DEFAULT 'true')
+-- A tenant table: portal_app reads and writes rows of the active organization that pass p_visible; rows that pass
+-- p_writers may be inserted and deleted, and rows that pass p_updaters (p_writers unless given) updated. By default
+-- only the organization's owners and admins write.
+CREATE OR REPLACE PROCEDURE app.secure_tenant_table(p_table regclass, p_visible text DEFAULT 'true',
+    p_writers text DEFAULT '(SELECT app.current_org_can_manage())', p_updaters text DEFAULT NULL)
 LANGUAGE plpgsql AS $$
 BEGIN
     CALL app.reset_table_security(p_table);
     EXECUTE format('CREATE POLICY tenant_isolation ON %s FOR ALL TO portal_app
                         USING (org_id = (SELECT app.current_org_id()) AND (%s))
                         WITH CHECK (org_id = (SELECT app.current_org_id()))', p_table, p_visible);
-    EXECUTE format('CREATE POLICY managers_insert ON %s AS RESTRICTIVE FOR INSERT TO portal_app
-                        WITH CHECK ((SELECT app.current_org_can_manage()))', p_table);
-    EXECUTE format('CREATE POLICY managers_update ON %s AS RESTRICTIVE FOR UPDATE TO portal_app
-                        USING ((SELECT app.current_org_can_manage()))', p_table);
-    EXECUTE format('CREATE POLICY managers_delete ON %s AS RESTRICTIVE FOR DELETE TO portal_app
-                        USING ((SELECT app.current_org_can_manage()))', p_table);
+    EXECUTE format('CREATE POLICY writers_insert ON %s AS RESTRICTIVE FOR INSERT TO portal_app WITH CHECK (%s)', p_table, p_writers);
+    EXECUTE format('CREATE POLICY writers_update ON %s AS RESTRICTIVE FOR UPDATE TO portal_app USING (%s)', p_table, coalesce(p_updaters, p_writers));
+    EXECUTE format('CREATE POLICY writers_delete ON %s AS RESTRICTIVE FOR DELETE TO portal_app USING (%s)', p_table, p_writers);
 END;
 $$;
 
@@ -68,13 +67,19 @@ END;
 $$;
 
 -- A table of one project's things (the projects table itself names its project in p_project_column 'id'): tenant
--- isolation, visible to the organization's managers and the members of its workspace, an agent's context limited to
--- its own project, every change audited as p_entity, and a change to a project's things counted as its activity.
-CREATE OR REPLACE PROCEDURE app.secure_project_table(p_table regclass, p_entity text, p_project_column text DEFAULT 'project_id')
+-- isolation, visible to the organization's managers and the members of its workspace, written by the workspace's
+-- admins (and updated by its members too when p_members_update), an agent's context limited to its own project,
+-- every change audited as p_entity, and a change to a project's things counted as its activity.
+CREATE OR REPLACE PROCEDURE app.secure_project_table(p_table regclass, p_entity text, p_project_column text DEFAULT 'project_id',
+    p_members_update boolean DEFAULT false)
 LANGUAGE plpgsql AS $$
+DECLARE
+    v_admins constant text := 'workspace_id = ANY ((SELECT app.current_admin_workspace_ids())::uuid[])';
+    v_members constant text := 'workspace_id = ANY ((SELECT app.current_member_workspace_ids())::uuid[])';
 BEGIN
     CALL app.secure_tenant_table(p_table,
-        '(SELECT app.current_org_can_manage()) OR workspace_id = ANY ((SELECT app.current_workspace_ids())::uuid[])');
+        '(SELECT app.current_org_can_manage()) OR workspace_id = ANY ((SELECT app.current_workspace_ids())::uuid[])',
+        v_admins, CASE WHEN p_members_update THEN v_members ELSE v_admins END);
     CALL app.restrict_to_project(p_table, p_project_column);
     CALL app.audit_table(p_table, p_entity);
     EXECUTE format('DROP TRIGGER IF EXISTS note_project_activity ON %s', p_table);

@@ -46,9 +46,10 @@ CREATE POLICY owners_change_owner_invitations ON org_invitations AS RESTRICTIVE 
 CALL app.hide_from_agents('org_invitations');
 CALL app.audit_table('org_invitations', 'invitation');
 
--- A project's things.
+-- A project's things: the workspace's admins manage them (the organization's owners and admins administer every
+-- workspace); its members also edit agents; viewers read.
 CALL app.secure_project_table('projects', 'project', 'id');
-CALL app.secure_project_table('agents', 'agent');
+CALL app.secure_project_table('agents', 'agent', p_members_update => true);
 CALL app.secure_project_table('api_keys', 'api_key');
 
 -- A user's subscription is theirs alone.

@@ -1,6 +1,5 @@
 using TenantPortal.Components;
 using TenantPortal.Components.Account;
-using TenantPortal.Features.Health;
 using TenantPortal.Hosting;
 
 try
@@ -9,7 +8,6 @@ try
     await using var database = await builder.AddPortalDataAsync();
     builder.AddPortalUi();
     builder.AddPortalIdentity();
-    builder.AddPortalHealth();
 
     var app = builder.Build();
     if (!app.Environment.IsDevelopment())
@@ -20,7 +18,6 @@ try
 
     app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
     app.UseAntiforgery();
-    app.MapPortalHealth();
     app.MapPortalUi();
     await app.RunAsync();
     return 0;

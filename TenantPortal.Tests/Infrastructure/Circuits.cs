@@ -1,10 +1,13 @@
 using System.Security.Claims;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Internal;
+using TenantPortal.Features;
 using Microsoft.Extensions.Logging;
 using TenantPortal.Features.Agents;
 using TenantPortal.Features.ApiKeys;
 using TenantPortal.Features.AuditLog;
-using TenantPortal.Components;
 using TenantPortal.Features.Email;
 using TenantPortal.Features.Members;
 using TenantPortal.Features.Plans;
@@ -25,7 +28,7 @@ public sealed class Circuits : IAsyncDisposable
     {
         var collection = new ServiceCollection();
         collection.AddPortalDbContext(database.AppConnectionString);
-        collection.AddPortalFeatures();
+        collection.AddPortalFeatures(new ConfigurationBuilder().Build(), new HostingEnvironment { EnvironmentName = Environments.Development });
         collection.AddSingleton<IPortalMail>(Mail);
         collection.AddSingleton<TimeProvider>(Clock);
         collection.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(Log));

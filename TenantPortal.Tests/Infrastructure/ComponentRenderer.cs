@@ -13,7 +13,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.JSInterop;
 using Radzen;
 using TenantPortal.Data;
-using TenantPortal.Components;
+using TenantPortal.Features;
 using TenantPortal.Features.Email;
 using TenantPortal.Hosting;
 
@@ -42,7 +42,7 @@ public sealed class ComponentRenderer : IAsyncDisposable
         collection.AddSingleton<IWebHostEnvironment>(new TestEnvironment(environment));
         collection.AddRadzenComponents();
         collection.AddPortalDbContext(database?.AppConnectionString ?? "Host=127.0.0.1;Port=1;Database=none");
-        collection.AddPortalFeatures();
+        collection.AddPortalFeatures(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build(), new TestEnvironment(environment));
         collection.AddSingleton<IPortalMail, CapturedMail>();
         collection.AddSingleton(TimeProvider.System);
         services = collection.BuildServiceProvider();

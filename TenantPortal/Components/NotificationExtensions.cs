@@ -1,4 +1,5 @@
 using Radzen;
+using TenantPortal.Features;
 using TenantPortal.Tenancy;
 
 namespace TenantPortal.Components;

@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -6,6 +7,7 @@ using TenantPortal.Features.ApiKeys;
 using TenantPortal.Features.AuditLog;
 using TenantPortal.Features.Members;
 using TenantPortal.Features.Organizations;
+using TenantPortal.Features.Plans;
 using TenantPortal.Features.Projects;
 using TenantPortal.Features.Workspaces;
 using TenantPortal.Tenancy;
@@ -36,6 +38,15 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options, T
     // Read per query: EF parameterizes members of the context instance.
     private Guid? CurrentOrgId => Tenant?.OrgId;
 
+    /// <summary><c>row => row.OrgId == CurrentOrgId</c> for one entity type, read per query like a lambda over this context.</summary>
+    private LambdaExpression BelongsToActiveOrganization(Type entity)
+    {
+        var row = Expression.Parameter(entity, "row");
+        var orgId = Expression.Convert(Expression.Property(row, nameof(ITenantEntity.OrgId)), typeof(Guid?));
+        var active = Expression.Property(Expression.Constant(this), nameof(CurrentOrgId));
+        return Expression.Lambda(Expression.Equal(orgId, active), row);
+    }
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -43,14 +54,10 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options, T
 
         // A second layer behind row-level security: LINQ queries name the active organization too.
         builder.Entity<Organization>().HasQueryFilter(TenantFilter, o => o.Id == CurrentOrgId);
-        builder.Entity<OrgMember>().HasQueryFilter(TenantFilter, m => m.OrgId == CurrentOrgId);
-        builder.Entity<Workspace>().HasQueryFilter(TenantFilter, w => w.OrgId == CurrentOrgId);
-        builder.Entity<WorkspaceMember>().HasQueryFilter(TenantFilter, m => m.OrgId == CurrentOrgId);
-        builder.Entity<Project>().HasQueryFilter(TenantFilter, p => p.OrgId == CurrentOrgId);
-        builder.Entity<OrgInvitation>().HasQueryFilter(TenantFilter, i => i.OrgId == CurrentOrgId);
-        builder.Entity<Agent>().HasQueryFilter(TenantFilter, a => a.OrgId == CurrentOrgId);
-        builder.Entity<ApiKey>().HasQueryFilter(TenantFilter, k => k.OrgId == CurrentOrgId);
-        // The log's own policy also admits platform admins and a user's own sign-ins; queries name the organization explicitly.
+        foreach (var entity in builder.Model.GetEntityTypes().Where(e => e.ClrType.IsAssignableTo(typeof(ITenantEntity))).ToList())
+        {
+            builder.Entity(entity.ClrType).HasQueryFilter(TenantFilter, BelongsToActiveOrganization(entity.ClrType));
+        }
 
         AuditSqlFunctions.Register(builder);
         builder.UseSnakeCaseNames();

@@ -1,4 +1,5 @@
 using Npgsql;
+using TenantPortal.Features;
 using TenantPortal.Features.Projects;
 using TenantPortal.Tenancy;
 using TenantPortal.Tests.Infrastructure;

@@ -33,7 +33,6 @@ internal static class AccountExtensions
             .AddSignInManager()
             .AddDefaultTokenProviders()
             .AddClaimsPrincipalFactory<PortalClaimsFactory>();
-        builder.AddPortalEmail();
         return builder;
     }
 }

@@ -1,9 +1,10 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using TenantPortal.Tenancy;
 
 namespace TenantPortal.Features.Agents;
 
-public sealed class Agent
+public sealed class Agent : ITenantEntity
 {
     public Guid OrgId { get; set; }
     public Guid WorkspaceId { get; set; }

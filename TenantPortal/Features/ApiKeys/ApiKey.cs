@@ -1,10 +1,11 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using TenantPortal.Tenancy;
 
 namespace TenantPortal.Features.ApiKeys;
 
 /// <summary>A stored API key: its hash, display prefix and last four characters, never the key itself.</summary>
-public sealed class ApiKey
+public sealed class ApiKey : ITenantEntity
 {
     public Guid OrgId { get; set; }
     public Guid WorkspaceId { get; set; }

@@ -2,10 +2,12 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using TenantPortal.Tenancy;
 
 namespace TenantPortal.Features.AuditLog;
 
 /// <summary>One entry of the append-only audit log (written only by the database).</summary>
+[NotTenantFiltered("Platform admins read any organization's chain and everyone their own sign-ins; every query names its chain.")]
 public sealed class AuditEvent
 {
     public Guid ChainKey { get; set; }

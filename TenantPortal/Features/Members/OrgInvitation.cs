@@ -1,11 +1,12 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using TenantPortal.Features.Organizations;
+using TenantPortal.Tenancy;
 
 namespace TenantPortal.Features.Members;
 
 /// <summary>An invitation to join an organization; only the SHA-256 of its token is stored.</summary>
-public sealed class OrgInvitation
+public sealed class OrgInvitation : ITenantEntity
 {
     public Guid OrgId { get; set; }
     public Guid Id { get; set; }

@@ -1,3 +1,4 @@
+using TenantPortal.Tenancy;
 namespace TenantPortal.Features.Organizations;
 
 public sealed class Organization
@@ -11,7 +12,7 @@ public sealed class Organization
     public DateTimeOffset UpdatedAt { get; set; }
 }
 
-public sealed class OrgMember
+public sealed class OrgMember : ITenantEntity
 {
     public Guid OrgId { get; set; }
     public Guid UserId { get; set; }

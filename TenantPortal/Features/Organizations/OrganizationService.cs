@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 using TenantPortal.Data;
 using TenantPortal.Tenancy;
 
@@ -16,18 +15,23 @@ public sealed class OrganizationService(IDbContextFactory<PortalDbContext> dbFac
             return (OperationResult.Fail(problem, "Slug"), null);
         }
 
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        try
+        Guid id = default;
+        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
         {
-            var id = await db.Database.SqlQuery<Guid>($"SELECT app.create_organization({slug}, {name.Trim()}) AS \"Value\"").SingleAsync(cancellationToken);
-            // Not yet in the switcher's list: switching reloads it.
-            await session.SwitchAsync(id, null, cancellationToken);
-            return (OperationResult.Ok, id);
+            var result = await OperationResult.RunAsync(async () =>
+            {
+                id = await db.Database.SqlQuery<Guid>($"SELECT app.create_organization({slug}, {name.Trim()}) AS \"Value\"").SingleAsync(cancellationToken);
+                return true;
+            });
+            if (!result.Succeeded)
+            {
+                return (result, null);
+            }
         }
-        catch (PostgresException ex) when (OperationResult.IsRefusal(ex))
-        {
-            return (OperationResult.FromDatabase(ex), null);
-        }
+
+        // Not yet in the switcher's list: switching reloads it.
+        await session.SwitchAsync(id, null, cancellationToken);
+        return (OperationResult.Ok, id);
     }
 
     public async Task<Organization?> GetCurrentAsync(CancellationToken cancellationToken = default)
@@ -50,20 +54,15 @@ public sealed class OrganizationService(IDbContextFactory<PortalDbContext> dbFac
             return OperationResult.Fail(problem, "Slug");
         }
 
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        try
+        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
         {
-            var changed = await db.Organizations.Where(o => o.Id == orgId).ExecuteUpdateAsync(s => s
+            var result = await OperationResult.RunAsync(async () => await db.Organizations.Where(o => o.Id == orgId).ExecuteUpdateAsync(s => s
                 .SetProperty(o => o.Name, name.Trim())
-                .SetProperty(o => o.Slug, slug), cancellationToken);
-            if (changed == 0)
+                .SetProperty(o => o.Slug, slug), cancellationToken) == 1);
+            if (!result.Succeeded)
             {
-                return OperationResult.Fail("You are not allowed to change this organization.");
+                return result;
             }
-        }
-        catch (PostgresException ex) when (OperationResult.IsRefusal(ex))
-        {
-            return OperationResult.FromDatabase(ex);
         }
 
         // Picks up the new name and address for the switcher and the context.

@@ -78,18 +78,10 @@ public sealed class PlanService(IDbContextFactory<PortalDbContext> dbFactory, Te
         }
 
         await using var db = await dbFactory.CreateDbContextAsync();
-        try
+        return await OperationResult.RunAsync(async () =>
         {
             await change(db);
-            return OperationResult.Ok;
-        }
-        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InsufficientPrivilege)
-        {
-            return OperationResult.Fail("Only platform admins change plans.");
-        }
-        catch (PostgresException ex) when (OperationResult.IsRefusal(ex))
-        {
-            return OperationResult.FromDatabase(ex);
-        }
+            return true;
+        }, notAllowed: "Only platform admins change plans.");
     }
 }

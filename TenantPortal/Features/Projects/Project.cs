@@ -1,6 +1,7 @@
+using TenantPortal.Tenancy;
 namespace TenantPortal.Features.Projects;
 
-public sealed class Project
+public sealed class Project : ITenantEntity
 {
     public Guid OrgId { get; set; }
     public Guid WorkspaceId { get; set; }

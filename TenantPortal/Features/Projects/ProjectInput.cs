@@ -35,7 +35,7 @@ public sealed class ProjectInput : IValidatableObject
         var tags = TagList();
         if (tags.Count > 20 || tags.Any(t => !ProjectTags.IsValid(t)))
         {
-            yield return new ValidationResult(OperationResult.ProjectTagsRule, [nameof(Tags)]);
+            yield return new ValidationResult(ProjectTags.Rule, [nameof(Tags)]);
         }
 
         if (MetadataProblem(Metadata) is string problem)
@@ -76,6 +76,8 @@ public sealed class ProjectInput : IValidatableObject
 /// <summary>Tag format, the same as the database's <c>app.are_valid_tags</c>.</summary>
 public static partial class ProjectTags
 {
+    public const string Rule = "Use up to 20 different tags of 1–40 lowercase letters, digits, hyphens or underscores.";
+
     public static bool IsValid(string tag) => Format().IsMatch(tag);
 
     [System.Text.RegularExpressions.GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,39}$")]

@@ -127,7 +127,7 @@ public sealed class ProjectService(IDbContextFactory<PortalDbContext> dbFactory,
         };
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         db.Projects.Add(project);
-        var result = await OperationResult.RunAsync(async () => await db.SaveChangesAsync(cancellationToken) == 1, SlugRule.Project);
+        var result = await OperationResult.RunAsync(async () => await db.SaveChangesAsync(cancellationToken) == 1);
         return (result, result.Succeeded ? project.Id : null);
     }
 
@@ -180,7 +180,7 @@ public sealed class ProjectService(IDbContextFactory<PortalDbContext> dbFactory,
         }
 
         return (input is null ? null : OperationResult.Validate(input))
-            ?? await OperationResult.RunAsync(async () => await change(project) == 1, SlugRule.Project);
+            ?? await OperationResult.RunAsync(async () => await change(project) == 1);
     }
 
     private static string? Normalize(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();

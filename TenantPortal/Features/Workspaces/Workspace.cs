@@ -1,6 +1,7 @@
+using TenantPortal.Tenancy;
 namespace TenantPortal.Features.Workspaces;
 
-public sealed class Workspace
+public sealed class Workspace : ITenantEntity
 {
     public Guid OrgId { get; set; }
     public Guid Id { get; set; }
@@ -13,7 +14,7 @@ public sealed class Workspace
     public DateTimeOffset UpdatedAt { get; set; }
 }
 
-public sealed class WorkspaceMember
+public sealed class WorkspaceMember : ITenantEntity
 {
     public Guid OrgId { get; set; }
     public Guid WorkspaceId { get; set; }

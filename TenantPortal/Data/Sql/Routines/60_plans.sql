@@ -33,9 +33,10 @@ BEGIN
         END IF;
     END IF;
 
-    IF v_used >= v_limit THEN
-        RAISE EXCEPTION 'plan_limit_%|%|%', CASE WHEN p_what = 'projects' THEN 'projects' ELSE 'members' END, v_plan, v_limit
-            USING ERRCODE = 'P0001';
+    IF v_used >= v_limit AND p_what = 'projects' THEN
+        RAISE EXCEPTION 'plan_limit_projects|%|%', v_plan, v_limit USING ERRCODE = 'P0001';
+    ELSIF v_used >= v_limit THEN
+        RAISE EXCEPTION 'plan_limit_members|%|%', v_plan, v_limit USING ERRCODE = 'P0001';
     END IF;
 END;
 $$;

@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace TenantPortal.Tenancy;
+namespace TenantPortal.Features;
 
 /// <summary>A kind of slug: its format, its words for the rule, and the reserved values; the same rules as the database's.</summary>
 public sealed partial class SlugRule

@@ -3,24 +3,23 @@ using TenantPortal.Data;
 
 namespace TenantPortal.Features.Email;
 
-internal static class EmailExtensions
+/// <summary>Account and invitation mail: logged, kept in the development Outbox, and sent by SMTP when configured.</summary>
+internal sealed class EmailFeature : IPortalFeature
 {
-    public static WebApplicationBuilder AddPortalEmail(this WebApplicationBuilder builder)
+    public void AddServices(IServiceCollection services, FeatureSettings settings)
     {
-        var services = builder.Services;
-        var smtp = builder.Configuration.GetSection("Email:Smtp");
+        var smtp = settings.Configuration.GetSection("Email:Smtp");
         services.Configure<SmtpOptions>(smtp);
-        services.AddSingleton(TimeProvider.System);
         services.AddSingleton<PortalEmailSender>();
         services.AddSingleton<IEmailSender<PortalUser>>(sp => sp.GetRequiredService<PortalEmailSender>());
         services.AddSingleton<IPortalMail>(sp => sp.GetRequiredService<PortalEmailSender>());
         var hasSmtp = !string.IsNullOrWhiteSpace(smtp["Host"]);
-        if (builder.Environment.IsDevelopment() || !hasSmtp)
+        if (settings.Environment.IsDevelopment() || !hasSmtp)
         {
             services.AddSingleton<IMailTransport, LogMailTransport>();
         }
 
-        if (builder.Environment.IsDevelopment())
+        if (settings.Environment.IsDevelopment())
         {
             services.AddSingleton<DevOutbox>();
             services.AddSingleton<IMailTransport>(sp => sp.GetRequiredService<DevOutbox>());
@@ -30,7 +29,5 @@ internal static class EmailExtensions
         {
             services.AddSingleton<IMailTransport, SmtpMailTransport>();
         }
-
-        return builder;
     }
 }

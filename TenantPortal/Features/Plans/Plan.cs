@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
-namespace TenantPortal.Tenancy;
+namespace TenantPortal.Features.Plans;
 
 /// <summary>A plan's limits (reference data); a null limit is unlimited.</summary>
 public sealed class Plan

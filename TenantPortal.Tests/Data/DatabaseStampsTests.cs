@@ -72,6 +72,23 @@ public sealed class DatabaseStampsTests(DatabaseFixture fixture) : IClassFixture
         Assert.Equal(1, await Tenants.ExecuteAsync(owner, "UPDATE agents SET display_name = 'Moved nowhere' WHERE id = @agent", ("agent", world.AgentA)));
     }
 
+    [Theory]
+    [InlineData("UPDATE api_keys SET status = 'active' WHERE agent_id = @agent")]
+    [InlineData("UPDATE api_keys SET status = 'active', revoked_at = NULL, revoke_reason = NULL WHERE agent_id = @agent")]
+    [InlineData("UPDATE api_keys SET revoke_reason = 'Nothing happened' WHERE agent_id = @agent")]
+    public async Task A_revoked_key_stays_revoked(string statement)
+    {
+        var world = await TwoTenants.CreateAsync(Db);
+        await using var owner = await Tenants.OpenAsync(Db, world.OwnerA, world.OrgA);
+        Assert.Equal(1, await Tenants.ExecuteAsync(owner,
+            "UPDATE api_keys SET status = 'revoked', revoked_at = now(), revoke_reason = 'Leaked' WHERE agent_id = @agent", ("agent", world.AgentA)));
+
+        var error = await Assert.ThrowsAsync<PostgresException>(() => Tenants.ExecuteAsync(owner, statement, ("agent", world.AgentA)));
+
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, error.SqlState);
+        Assert.Equal("revoked", await Sql.ScalarAsync<string>(Db.AdminConnectionString, "SELECT status FROM api_keys WHERE agent_id = @a", ("a", world.AgentA)));
+    }
+
     [Fact]
     public async Task Deleting_a_project_with_agents_and_keys_removes_them_all()
     {

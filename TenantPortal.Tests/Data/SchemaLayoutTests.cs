@@ -70,7 +70,7 @@ public sealed partial class SchemaLayoutTests(DatabaseFixture fixture) : IClassF
 
             var applied = await SchemaMigrator.MigrateAsync(database.OwnerConnectionString, scripts, TestContext.Current.CancellationToken);
 
-            Assert.Equal(["routines/20_validation.sql", "security/tables.sql"], applied);
+            Assert.Equal(["routines/20_validation.sql", "security/routines.sql", "security/tables.sql"], applied);
             Assert.False(await Sql.ScalarAsync<bool>(database.AppConnectionString, "SELECT app.is_valid_slug('reserved')"));
             Assert.True(await Sql.ScalarAsync<bool>(database.AppConnectionString, "SELECT app.is_valid_slug('acme')"));
             Assert.Empty(await SchemaMigrator.MigrateAsync(database.OwnerConnectionString, scripts, TestContext.Current.CancellationToken));

@@ -88,6 +88,22 @@ public sealed class CatalogTests(DatabaseFixture fixture) : IClassFixture<Databa
     }
 
     [Fact]
+    public async Task No_routine_is_callable_by_public_and_every_security_definer_routine_fixes_its_search_path()
+    {
+        var routines = await Sql.ColumnAsync(fixture.Database.AdminConnectionString, """
+            SELECT p.proname || CASE WHEN p.prosecdef THEN ' definer' ELSE '' END
+                   || CASE WHEN p.proacl IS NULL OR EXISTS (SELECT 1 FROM aclexplode(p.proacl) a WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE')
+                           THEN ' public' ELSE '' END
+                   || CASE WHEN p.prosecdef AND NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c LIKE 'search_path=%')
+                           THEN ' open-search-path' ELSE '' END
+            FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname IN ('app', 'public')
+            """);
+        Assert.Contains("write_context definer", routines); // positive control: the routines are read, definers marked
+
+        Assert.DoesNotContain(routines, r => r.EndsWith(" public", StringComparison.Ordinal) || r.Contains("open-search-path", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Portal_app_may_call_only_the_granted_context_functions()
     {
         var callable = await Sql.ColumnAsync(fixture.Database.AdminConnectionString, """

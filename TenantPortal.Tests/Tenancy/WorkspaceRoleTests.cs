@@ -66,6 +66,18 @@ public sealed class WorkspaceRoleTests(DatabaseFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task Organization_owners_manage_a_workspace_they_created_a_moment_ago()
+    {
+        var world = await TwoTenants.CreateAsync(Db);
+        await using var owner = await Tenants.OpenAsync(Db, world.OwnerA, world.OrgA);
+
+        // One connection, so the context was entered before the workspace existed.
+        var workspace = await Sql.ScalarAsync<Guid>(owner, "INSERT INTO workspaces (org_id, slug, name) VALUES (@o, 'fresh', 'Fresh') RETURNING id", ("o", world.OrgA));
+
+        Assert.Equal(1, await Tenants.ExecuteAsync(owner, NewProject, ("o", world.OrgA), ("w", workspace), ("s", "fresh_start")));
+    }
+
+    [Fact]
     public async Task A_new_workspace_role_counts_from_the_next_connection()
     {
         var world = await TwoTenants.CreateAsync(Db);

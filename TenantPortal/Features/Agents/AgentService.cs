@@ -106,19 +106,9 @@ public sealed class AgentService(IDbContextFactory<PortalDbContext> dbFactory, T
     {
         tenant.RequireOrg();
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var agent = db.Agents.Where(a => a.Id == id);
-        var workspaceId = await agent.Select(a => (Guid?)a.WorkspaceId).SingleOrDefaultAsync(cancellationToken);
-        if (workspaceId is null)
-        {
-            return OperationResult.Fail("This agent no longer exists, or you cannot see it.");
-        }
-
-        if (!(workersMay ? tenant.CanWorkIn(workspaceId) : tenant.IsWorkspaceAdmin(workspaceId)))
-        {
-            return OperationResult.Fail(workersMay ? WorkersRule : ManagersRule);
-        }
-
-        return (input is null ? null : OperationResult.Validate(input)) ?? await OperationResult.RunAsync(async () => await change(agent) == 1);
+        return await WorkspaceChange.RunAsync(db.Agents.Where(a => a.Id == id), a => a.WorkspaceId,
+            w => workersMay ? tenant.CanWorkIn(w) : tenant.IsWorkspaceAdmin(w), workersMay ? WorkersRule : ManagersRule,
+            "This agent no longer exists, or you cannot see it.", input, change, cancellationToken);
     }
 
     /// <summary>Who may create and delete agents, in the words a refusal uses.</summary>

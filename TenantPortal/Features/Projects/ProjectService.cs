@@ -167,20 +167,8 @@ public sealed class ProjectService(IDbContextFactory<PortalDbContext> dbFactory,
     {
         tenant.RequireOrg();
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var project = db.Projects.Where(p => p.Id == id);
-        var workspaceId = await project.Select(p => (Guid?)p.WorkspaceId).SingleOrDefaultAsync(cancellationToken);
-        if (workspaceId is null)
-        {
-            return OperationResult.Fail("This project no longer exists, or you cannot see it.");
-        }
-
-        if (!tenant.IsWorkspaceAdmin(workspaceId))
-        {
-            return OperationResult.Fail(ManagersRule);
-        }
-
-        return (input is null ? null : OperationResult.Validate(input))
-            ?? await OperationResult.RunAsync(async () => await change(project) == 1);
+        return await WorkspaceChange.RunAsync(db.Projects.Where(p => p.Id == id), p => p.WorkspaceId, w => tenant.IsWorkspaceAdmin(w), ManagersRule,
+            "This project no longer exists, or you cannot see it.", input, change, cancellationToken);
     }
 
     private static string? Normalize(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();

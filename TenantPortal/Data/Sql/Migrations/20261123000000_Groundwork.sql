@@ -17,6 +17,7 @@ CREATE TRIGGER touch_updated_at BEFORE UPDATE ON user_subscriptions FOR EACH ROW
 CREATE TRIGGER keep_parents BEFORE UPDATE ON projects FOR EACH ROW EXECUTE FUNCTION app.keep_parents('org_id', 'workspace_id');
 CREATE TRIGGER keep_parents BEFORE UPDATE ON agents FOR EACH ROW EXECUTE FUNCTION app.keep_parents('org_id', 'workspace_id', 'project_id');
 CREATE TRIGGER keep_parents BEFORE UPDATE ON api_keys FOR EACH ROW EXECUTE FUNCTION app.keep_parents('org_id', 'workspace_id', 'project_id', 'agent_id');
+CREATE TRIGGER keep_revocation BEFORE UPDATE ON api_keys FOR EACH ROW EXECUTE FUNCTION app.keep_revocation();
 
 -- Only Free limits how many organizations a person owns.
 UPDATE plans SET max_owned_orgs = NULL WHERE code = 'pro';

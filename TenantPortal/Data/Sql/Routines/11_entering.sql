@@ -75,7 +75,7 @@ BEGIN
     JOIN public.agents a ON a.org_id = k.org_id AND a.id = k.agent_id
     JOIN public.projects p ON p.org_id = k.org_id AND p.id = k.project_id
     WHERE k.key_hash = p_key_hash
-      AND k.status = 'active' AND (k.expires_at IS NULL OR k.expires_at > v_now)
+      AND k.status = 'active' AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > v_now)
       AND a.status <> 'archived' AND p.status NOT IN ('suspended', 'archived');
     IF NOT FOUND THEN
         RETURN;

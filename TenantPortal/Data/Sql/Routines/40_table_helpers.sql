@@ -74,8 +74,9 @@ CREATE OR REPLACE PROCEDURE app.secure_project_table(p_table regclass, p_entity 
     p_members_update boolean DEFAULT false)
 LANGUAGE plpgsql AS $$
 DECLARE
-    v_admins constant text := 'workspace_id = ANY ((SELECT app.current_admin_workspace_ids())::uuid[])';
-    v_members constant text := 'workspace_id = ANY ((SELECT app.current_member_workspace_ids())::uuid[])';
+    -- The organization's managers hold every workspace, also one created after their context was entered.
+    v_admins constant text := '(SELECT app.current_org_can_manage()) OR workspace_id = ANY ((SELECT app.current_admin_workspace_ids())::uuid[])';
+    v_members constant text := '(SELECT app.current_org_can_manage()) OR workspace_id = ANY ((SELECT app.current_member_workspace_ids())::uuid[])';
 BEGIN
     CALL app.secure_tenant_table(p_table,
         '(SELECT app.current_org_can_manage()) OR workspace_id = ANY ((SELECT app.current_workspace_ids())::uuid[])',

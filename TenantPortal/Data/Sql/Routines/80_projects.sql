@@ -51,6 +51,18 @@ BEGIN
 END;
 $$;
 
+-- A revoked key stays revoked: its status, time and reason cannot change again (a leaked key must not come back).
+CREATE OR REPLACE FUNCTION app.keep_revocation() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF OLD.status = 'revoked' AND (NEW.status IS DISTINCT FROM OLD.status OR NEW.revoked_at IS DISTINCT FROM OLD.revoked_at
+                                   OR NEW.revoke_reason IS DISTINCT FROM OLD.revoke_reason) THEN
+        RAISE EXCEPTION 'a revoked key stays revoked' USING ERRCODE = '42501';
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
 -- A row stays with the parents it was created under: moving an agent or a key to another project would slip past
 -- the agent limit and the project's own rules. TG_ARGV names the parent columns.
 CREATE OR REPLACE FUNCTION app.keep_parents() RETURNS trigger

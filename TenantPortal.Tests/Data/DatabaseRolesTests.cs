@@ -62,29 +62,23 @@ public sealed class DatabaseRolesTests(DatabaseFixture fixture) : IClassFixture<
     [Fact]
     public async Task Only_the_first_user_becomes_platform_admin_and_the_flag_cannot_be_granted_by_the_app()
     {
-        var database = await fixture.Cluster.CreateDatabaseAsync("firstuser");
-        try
-        {
-            var first = Guid.NewGuid();
-            var second = Guid.NewGuid();
-            await InsertUserAsync(first, "first@example.com", database.AppConnectionString, claimAdmin: false);
-            await InsertUserAsync(second, "second@example.com", database.AppConnectionString, claimAdmin: true);
+        await using var databaseScope = await fixture.Cluster.ScratchDatabaseAsync("firstuser");
+        var database = databaseScope.Database;
+        var first = Guid.NewGuid();
+        var second = Guid.NewGuid();
+        await InsertUserAsync(first, "first@example.com", database.AppConnectionString, claimAdmin: false);
+        await InsertUserAsync(second, "second@example.com", database.AppConnectionString, claimAdmin: true);
 
-            Assert.True(await Sql.ScalarAsync<bool>(database.AppConnectionString, "SELECT is_platform_admin FROM users WHERE id = @id", ("id", first)));
-            Assert.False(await Sql.ScalarAsync<bool>(database.AppConnectionString, "SELECT is_platform_admin FROM users WHERE id = @id", ("id", second)));
+        Assert.True(await Sql.ScalarAsync<bool>(database.AppConnectionString, "SELECT is_platform_admin FROM users WHERE id = @id", ("id", first)));
+        Assert.False(await Sql.ScalarAsync<bool>(database.AppConnectionString, "SELECT is_platform_admin FROM users WHERE id = @id", ("id", second)));
 
-            var grant = await Assert.ThrowsAsync<PostgresException>(() => Sql.ExecuteAsync(database.AppConnectionString,
-                "UPDATE users SET is_platform_admin = true WHERE id = @id", ("id", second)));
-            Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, grant.SqlState);
+        var grant = await Assert.ThrowsAsync<PostgresException>(() => Sql.ExecuteAsync(database.AppConnectionString,
+            "UPDATE users SET is_platform_admin = true WHERE id = @id", ("id", second)));
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, grant.SqlState);
 
-            // Updating other columns (as Identity does, writing every column) still works.
-            Assert.Equal(1, await Sql.ExecuteAsync(database.AppConnectionString,
-                "UPDATE users SET display_name = 'Second', is_platform_admin = false WHERE id = @id", ("id", second)));
-        }
-        finally
-        {
-            await fixture.Cluster.DropDatabaseAsync(database.Name);
-        }
+        // Updating other columns (as Identity does, writing every column) still works.
+        Assert.Equal(1, await Sql.ExecuteAsync(database.AppConnectionString,
+            "UPDATE users SET display_name = 'Second', is_platform_admin = false WHERE id = @id", ("id", second)));
     }
 
     [Fact]

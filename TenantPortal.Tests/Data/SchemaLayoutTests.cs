@@ -39,88 +39,64 @@ public sealed partial class SchemaLayoutTests(DatabaseFixture fixture) : IClassF
     [Fact]
     public async Task Running_the_migrator_again_changes_nothing()
     {
-        var database = await fixture.Cluster.CreateDatabaseAsync("remigrate");
-        try
-        {
-            var before = await CatalogAsync(database);
+        await using var databaseScope = await fixture.Cluster.ScratchDatabaseAsync("remigrate");
+        var database = databaseScope.Database;
+        var before = await CatalogAsync(database);
 
-            var applied = await SchemaMigrator.MigrateAsync(database.OwnerConnectionString, cancellationToken: TestContext.Current.CancellationToken);
+        var applied = await SchemaMigrator.MigrateAsync(database.OwnerConnectionString, cancellationToken: TestContext.Current.CancellationToken);
 
-            Assert.Empty(applied);
-            Assert.Equal(before, await CatalogAsync(database));
-            Assert.Contains("routines 30_audit.sql", before, StringComparison.Ordinal); // positive control: the history is in the snapshot
-        }
-        finally
-        {
-            await fixture.Cluster.DropDatabaseAsync(database.Name);
-        }
+        Assert.Empty(applied);
+        Assert.Equal(before, await CatalogAsync(database));
+        Assert.Contains("routines 30_audit.sql", before, StringComparison.Ordinal); // positive control: the history is in the snapshot
     }
 
     [Fact]
     public async Task A_changed_routine_file_is_applied_again_and_the_security_declarations_after_it()
     {
-        var database = await fixture.Cluster.CreateDatabaseAsync("routinechange");
-        try
-        {
-            var scripts = SchemaScript.Embedded()
-                .Select(s => s.Name == "20_validation.sql"
-                    ? s with { Sql = s.Sql.Replace("'api', 'new'", "'api', 'new', 'reserved'", StringComparison.Ordinal) }
-                    : s)
-                .ToList();
+        await using var databaseScope = await fixture.Cluster.ScratchDatabaseAsync("routinechange");
+        var database = databaseScope.Database;
+        var scripts = SchemaScript.Embedded()
+            .Select(s => s.Name == "20_validation.sql"
+                ? s with { Sql = s.Sql.Replace("'api', 'new'", "'api', 'new', 'reserved'", StringComparison.Ordinal) }
+                : s)
+            .ToList();
 
-            var applied = await SchemaMigrator.MigrateAsync(database.OwnerConnectionString, scripts, TestContext.Current.CancellationToken);
+        var applied = await SchemaMigrator.MigrateAsync(database.OwnerConnectionString, scripts, TestContext.Current.CancellationToken);
 
-            Assert.Equal(["routines/20_validation.sql", "security/routines.sql", "security/tables.sql"], applied);
-            Assert.False(await Sql.ScalarAsync<bool>(database.AppConnectionString, "SELECT app.is_valid_slug('reserved')"));
-            Assert.True(await Sql.ScalarAsync<bool>(database.AppConnectionString, "SELECT app.is_valid_slug('acme')"));
-            Assert.Empty(await SchemaMigrator.MigrateAsync(database.OwnerConnectionString, scripts, TestContext.Current.CancellationToken));
-        }
-        finally
-        {
-            await fixture.Cluster.DropDatabaseAsync(database.Name);
-        }
+        Assert.Equal(["routines/20_validation.sql", "security/routines.sql", "security/tables.sql"], applied);
+        Assert.False(await Sql.ScalarAsync<bool>(database.AppConnectionString, "SELECT app.is_valid_slug('reserved')"));
+        Assert.True(await Sql.ScalarAsync<bool>(database.AppConnectionString, "SELECT app.is_valid_slug('acme')"));
+        Assert.Empty(await SchemaMigrator.MigrateAsync(database.OwnerConnectionString, scripts, TestContext.Current.CancellationToken));
     }
 
     [Fact]
     public async Task An_applied_migration_that_was_edited_is_refused_and_nothing_changes()
     {
-        var database = await fixture.Cluster.CreateDatabaseAsync("editedmigration");
-        try
-        {
-            var scripts = SchemaScript.Embedded()
-                .Select(s => s.Name == "20261122040000_Agents.sql" ? s with { Sql = s.Sql + "\nCREATE TABLE sneaked_in (id int);" } : s)
-                .Append(new SchemaScript(SchemaScript.Routines, "99_new.sql", "CREATE FUNCTION app.newer() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;"))
-                .ToList();
+        await using var databaseScope = await fixture.Cluster.ScratchDatabaseAsync("editedmigration");
+        var database = databaseScope.Database;
+        var scripts = SchemaScript.Embedded()
+            .Select(s => s.Name == "20261122040000_Agents.sql" ? s with { Sql = s.Sql + "\nCREATE TABLE sneaked_in (id int);" } : s)
+            .Append(new SchemaScript(SchemaScript.Routines, "99_new.sql", "CREATE FUNCTION app.newer() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;"))
+            .ToList();
 
-            var error = await Assert.ThrowsAsync<InvalidOperationException>(() =>
-                SchemaMigrator.MigrateAsync(database.OwnerConnectionString, scripts, TestContext.Current.CancellationToken));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            SchemaMigrator.MigrateAsync(database.OwnerConnectionString, scripts, TestContext.Current.CancellationToken));
 
-            Assert.Contains("20261122040000_Agents.sql changed after it was applied", error.Message, StringComparison.Ordinal);
-            // One transaction: the new routine applied before the check is gone too.
-            Assert.Null(await Sql.ScalarAsync<string>(database.AdminConnectionString, "SELECT to_regprocedure('app.newer()')::text"));
-        }
-        finally
-        {
-            await fixture.Cluster.DropDatabaseAsync(database.Name);
-        }
+        Assert.Contains("20261122040000_Agents.sql changed after it was applied", error.Message, StringComparison.Ordinal);
+        // One transaction: the new routine applied before the check is gone too.
+        Assert.Null(await Sql.ScalarAsync<string>(database.AdminConnectionString, "SELECT to_regprocedure('app.newer()')::text"));
     }
 
     [Fact]
     public async Task A_routine_created_later_is_not_executable_by_requests_until_granted()
     {
-        var database = await fixture.Cluster.CreateDatabaseAsync("defaultprivileges");
-        try
-        {
-            await Sql.ExecuteAsync(database.OwnerConnectionString, "CREATE FUNCTION app.probe() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$");
+        await using var databaseScope = await fixture.Cluster.ScratchDatabaseAsync("defaultprivileges");
+        var database = databaseScope.Database;
+        await Sql.ExecuteAsync(database.OwnerConnectionString, "CREATE FUNCTION app.probe() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$");
 
-            Assert.False(await Sql.ScalarAsync<bool>(database.AdminConnectionString, "SELECT has_function_privilege('portal_app', 'app.probe()', 'EXECUTE')"));
-            // Positive control: a granted routine is callable.
-            Assert.True(await Sql.ScalarAsync<bool>(database.AdminConnectionString, "SELECT has_function_privilege('portal_app', 'app.current_org_id()', 'EXECUTE')"));
-        }
-        finally
-        {
-            await fixture.Cluster.DropDatabaseAsync(database.Name);
-        }
+        Assert.False(await Sql.ScalarAsync<bool>(database.AdminConnectionString, "SELECT has_function_privilege('portal_app', 'app.probe()', 'EXECUTE')"));
+        // Positive control: a granted routine is callable.
+        Assert.True(await Sql.ScalarAsync<bool>(database.AdminConnectionString, "SELECT has_function_privilege('portal_app', 'app.current_org_id()', 'EXECUTE')"));
     }
 
     private static List<(string Routine, string File)> Definitions(IEnumerable<SchemaScript> scripts) =>

@@ -90,27 +90,21 @@ public sealed class StartupTests(DatabaseFixture fixture) : IClassFixture<Databa
     public async Task External_connection_strings_migrate_and_serve_health()
     {
         // A database that exists (owned by portal_owner) but was never migrated, as an operator would provide it.
-        var database = await fixture.Cluster.CreateDatabaseAsync("external", migrated: false);
-        try
-        {
-            Assert.Equal(0L, await Sql.ScalarAsync<long>(database.AdminConnectionString,
-                "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"));
+        await using var databaseScope = await fixture.Cluster.ScratchDatabaseAsync("external", migrated: false);
+        var database = databaseScope.Database;
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(database.AdminConnectionString,
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"));
 
-            await using var app = await AppProcess.StartHealthyAsync(database);
+        await using var app = await AppProcess.StartHealthyAsync(database);
 
-            // Every migration of this build is recorded, and a second run has nothing left to do.
-            var migrations = SchemaScript.Embedded().Where(s => s.Phase == SchemaScript.Migration).Select(s => s.Name).ToList();
-            Assert.NotEmpty(migrations);
-            Assert.Equal(migrations, await Sql.ColumnAsync(database.AdminConnectionString,
-                "SELECT name FROM schema_history WHERE phase = 'migration' ORDER BY name"));
-            Assert.Empty(await SchemaMigrator.MigrateAsync(database.OwnerConnectionString, cancellationToken: TestContext.Current.CancellationToken));
-            Assert.Equal("portal_owner", await Sql.ScalarAsync<string>(database.AdminConnectionString,
-                "SELECT tableowner::text FROM pg_tables WHERE tablename = 'users'"));
-        }
-        finally
-        {
-            await fixture.Cluster.DropDatabaseAsync(database.Name);
-        }
+        // Every migration of this build is recorded, and a second run has nothing left to do.
+        var migrations = SchemaScript.Embedded().Where(s => s.Phase == SchemaScript.Migration).Select(s => s.Name).ToList();
+        Assert.NotEmpty(migrations);
+        Assert.Equal(migrations, await Sql.ColumnAsync(database.AdminConnectionString,
+            "SELECT name FROM schema_history WHERE phase = 'migration' ORDER BY name"));
+        Assert.Empty(await SchemaMigrator.MigrateAsync(database.OwnerConnectionString, cancellationToken: TestContext.Current.CancellationToken));
+        Assert.Equal("portal_owner", await Sql.ScalarAsync<string>(database.AdminConnectionString,
+            "SELECT tableowner::text FROM pg_tables WHERE tablename = 'users'"));
     }
 }
 

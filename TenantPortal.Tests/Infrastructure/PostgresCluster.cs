@@ -80,6 +80,10 @@ public sealed class PostgresCluster : IAsyncLifetime
             SuperuserConnectionString(name));
     }
 
+    /// <summary>A database of its own for one test, dropped when the test disposes it.</summary>
+    public async Task<ScratchDatabase> ScratchDatabaseAsync(string purpose, bool migrated = true) =>
+        new(this, await CreateDatabaseAsync(purpose, migrated));
+
     public async Task DropDatabaseAsync(string name)
     {
         NpgsqlConnection.ClearAllPools();
@@ -109,6 +113,14 @@ public sealed class PostgresCluster : IAsyncLifetime
         new NpgsqlConnectionStringBuilder(adminConnectionString) { Database = database }.ConnectionString;
 
     private static string NewPassword() => Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+}
+
+/// <summary>A database for one test (a scratch catalog, a migrator run); disposing it drops it.</summary>
+public sealed class ScratchDatabase(PostgresCluster cluster, TestDatabase database) : IAsyncDisposable
+{
+    public TestDatabase Database => database;
+
+    public ValueTask DisposeAsync() => new(cluster.DropDatabaseAsync(database.Name));
 }
 
 /// <summary>A per-class database: <see cref="AppConnectionString"/> is portal_app, what requests use.</summary>

@@ -17,26 +17,20 @@ public sealed class CatalogTests(DatabaseFixture fixture) : IClassFixture<Databa
     [Fact]
     public async Task A_new_tenant_table_without_forced_security_is_reported()
     {
-        var scratch = await fixture.Cluster.CreateDatabaseAsync("catalog");
-        try
-        {
-            await Sql.ExecuteAsync(scratch.OwnerConnectionString, """
-                CREATE TABLE forgotten (org_id uuid NOT NULL, note text);
-                CREATE TABLE half_done (org_id uuid NOT NULL);
-                ALTER TABLE half_done ENABLE ROW LEVEL SECURITY;
-                """);
+        await using var scratchScope = await fixture.Cluster.ScratchDatabaseAsync("catalog");
+        var scratch = scratchScope.Database;
+        await Sql.ExecuteAsync(scratch.OwnerConnectionString, """
+            CREATE TABLE forgotten (org_id uuid NOT NULL, note text);
+            CREATE TABLE half_done (org_id uuid NOT NULL);
+            ALTER TABLE half_done ENABLE ROW LEVEL SECURITY;
+            """);
 
-            var unprotected = await TenantCatalog.UnprotectedAsync(scratch.AdminConnectionString);
+        var unprotected = await TenantCatalog.UnprotectedAsync(scratch.AdminConnectionString);
 
-            Assert.Equal(
-                ["forgotten: row level security not enabled, row level security not forced, no policy for portal_app",
-                 "half_done: row level security not forced, no policy for portal_app"],
-                unprotected);
-        }
-        finally
-        {
-            await fixture.Cluster.DropDatabaseAsync(scratch.Name);
-        }
+        Assert.Equal(
+            ["forgotten: row level security not enabled, row level security not forced, no policy for portal_app",
+             "half_done: row level security not forced, no policy for portal_app"],
+            unprotected);
     }
 
     [Fact]
@@ -51,23 +45,17 @@ public sealed class CatalogTests(DatabaseFixture fixture) : IClassFixture<Databa
     [Fact]
     public async Task A_new_project_table_secured_only_as_a_tenant_table_is_reported()
     {
-        var scratch = await fixture.Cluster.CreateDatabaseAsync("projectcatalog");
-        try
-        {
-            await Sql.ExecuteAsync(scratch.OwnerConnectionString, """
-                CREATE TABLE notes (org_id uuid NOT NULL, workspace_id uuid NOT NULL, project_id uuid NOT NULL, id uuid NOT NULL, PRIMARY KEY (org_id, id));
-                CALL app.secure_tenant_table('notes');
-                CREATE TABLE minutes (org_id uuid NOT NULL, workspace_id uuid NOT NULL, project_id uuid NOT NULL, id uuid NOT NULL, PRIMARY KEY (org_id, id));
-                CALL app.secure_project_table('minutes', 'minutes');
-                """);
+        await using var scratchScope = await fixture.Cluster.ScratchDatabaseAsync("projectcatalog");
+        var scratch = scratchScope.Database;
+        await Sql.ExecuteAsync(scratch.OwnerConnectionString, """
+            CREATE TABLE notes (org_id uuid NOT NULL, workspace_id uuid NOT NULL, project_id uuid NOT NULL, id uuid NOT NULL, PRIMARY KEY (org_id, id));
+            CALL app.secure_tenant_table('notes');
+            CREATE TABLE minutes (org_id uuid NOT NULL, workspace_id uuid NOT NULL, project_id uuid NOT NULL, id uuid NOT NULL, PRIMARY KEY (org_id, id));
+            CALL app.secure_project_table('minutes', 'minutes');
+            """);
 
-            Assert.Equal(["notes: no project restriction for agents, not audited"],
-                await TenantCatalog.UnsecuredProjectTablesAsync(scratch.AdminConnectionString));
-        }
-        finally
-        {
-            await fixture.Cluster.DropDatabaseAsync(scratch.Name);
-        }
+        Assert.Equal(["notes: no project restriction for agents, not audited"],
+            await TenantCatalog.UnsecuredProjectTablesAsync(scratch.AdminConnectionString));
     }
 
     [Fact]
@@ -75,16 +63,10 @@ public sealed class CatalogTests(DatabaseFixture fixture) : IClassFixture<Databa
     {
         Assert.Empty(await TenantCatalog.UnstampedAsync(fixture.Database.AdminConnectionString));
 
-        var scratch = await fixture.Cluster.CreateDatabaseAsync("stampcatalog");
-        try
-        {
-            await Sql.ExecuteAsync(scratch.OwnerConnectionString, "CREATE TABLE forgotten_stamp (id int, updated_at timestamptz)");
-            Assert.Equal(["forgotten_stamp"], await TenantCatalog.UnstampedAsync(scratch.AdminConnectionString));
-        }
-        finally
-        {
-            await fixture.Cluster.DropDatabaseAsync(scratch.Name);
-        }
+        await using var scratchScope = await fixture.Cluster.ScratchDatabaseAsync("stampcatalog");
+        var scratch = scratchScope.Database;
+        await Sql.ExecuteAsync(scratch.OwnerConnectionString, "CREATE TABLE forgotten_stamp (id int, updated_at timestamptz)");
+        Assert.Equal(["forgotten_stamp"], await TenantCatalog.UnstampedAsync(scratch.AdminConnectionString));
     }
 
     [Fact]

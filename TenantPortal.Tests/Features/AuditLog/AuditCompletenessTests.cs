@@ -14,16 +14,10 @@ public sealed class AuditCompletenessTests(DatabaseFixture fixture) : IClassFixt
     {
         Assert.Empty(await TenantCatalog.UnauditedAsync(Db.AdminConnectionString));
 
-        var scratch = await fixture.Cluster.CreateDatabaseAsync("audit-catalog");
-        try
-        {
-            await Sql.ExecuteAsync(scratch.OwnerConnectionString, "CREATE TABLE forgotten (org_id uuid NOT NULL)");
-            Assert.Equal(["forgotten"], await TenantCatalog.UnauditedAsync(scratch.AdminConnectionString)); // the check can fail
-        }
-        finally
-        {
-            await fixture.Cluster.DropDatabaseAsync(scratch.Name);
-        }
+        await using var scratchScope = await fixture.Cluster.ScratchDatabaseAsync("audit-catalog");
+        var scratch = scratchScope.Database;
+        await Sql.ExecuteAsync(scratch.OwnerConnectionString, "CREATE TABLE forgotten (org_id uuid NOT NULL)");
+        Assert.Equal(["forgotten"], await TenantCatalog.UnauditedAsync(scratch.AdminConnectionString)); // the check can fail
     }
 
     [Fact]

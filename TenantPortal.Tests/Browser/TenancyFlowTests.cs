@@ -114,6 +114,33 @@ public sealed class TenancyFlowTests(BrowserApp browser)
     }
 
     [Fact]
+    public async Task Switching_organization_on_a_projects_page_leads_to_the_new_organizations_projects()
+    {
+        var tag = Guid.NewGuid().ToString("N")[..6];
+        var email = $"fay.{tag}@example.com";
+        await using var fay = await browser.NewSessionAsync();
+        await fay.RegisterConfirmAndSignInAsync("Fay", email, Password);
+        var user = await Sql.ScalarAsync<Guid>(browser.Database.AdminConnectionString, "SELECT id FROM users WHERE email = @e", ("e", email));
+        await Sql.ExecuteAsync(browser.Database.OwnerConnectionString, "INSERT INTO user_subscriptions (user_id, plan_code) VALUES (@u, 'pro')", ("u", user));
+        var east = await Tenants.CreateOrganizationAsync(browser.Database, user, $"east-{tag}", $"East {tag}");
+        await Tenants.CreateOrganizationAsync(browser.Database, user, $"west-{tag}", $"West {tag}");
+        var general = await Sql.ScalarAsync<Guid>(browser.Database.AdminConnectionString, "SELECT id FROM workspaces WHERE org_id = @o", ("o", east));
+        var project = await Tenants.CreateProjectAsync(browser.Database, user, east, general, "harbour", "Harbour");
+
+        await fay.GotoInteractiveAsync("workspaces");
+        await fay.SwitchToAsync($"East {tag}");
+        await fay.GotoInteractiveAsync($"projects/{project}/agents");
+        await Expect(fay.Page.GetByRole(AriaRole.Heading, new() { Name = "Agents", Level = 1 })).ToBeVisibleAsync();
+
+        await fay.SwitchToAsync($"West {tag}");
+
+        await Expect(fay.Page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/projects$"));
+        await Expect(fay.Page.GetByRole(AriaRole.Heading, new() { Name = "Projects", Level = 1 })).ToBeVisibleAsync();
+        await Expect(fay.Page.Locator(".tp-switcher-org .rz-dropdown-label")).ToHaveTextAsync($"West {tag}");
+        Assert.Empty(fay.Errors);
+    }
+
+    [Fact]
     public async Task A_member_removed_from_an_organization_is_moved_to_another_with_a_notice()
     {
         var tag = Guid.NewGuid().ToString("N")[..6];

@@ -6,42 +6,32 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using TenantPortal.Data;
+using TenantPortal.Bench;
 using TenantPortal.Features.Projects;
 using TenantPortal.Hosting;
 using TenantPortal.Tenancy;
 
 // The project list with 10,000 projects in a workspace, against the same queries over 100 projects (the baseline),
 // measured in one run on one embedded PostgreSQL. Reports median times and their ratio; writes bench/results/project-list.md.
+// With the argument "isolation": the isolation benchmark instead (see IsolationBench).
 const int Baseline = 100;
 const int Large = 10_000;
 
-var root = Directory.CreateTempSubdirectory("tenantportal-bench-").FullName;
-if (!OperatingSystem.IsWindows())
+if (args is ["isolation", ..])
 {
-    // PostgreSQL runs as the postgres user when the bench runs as root; it must be able to reach the folder.
-    File.SetUnixFileMode(root, (UnixFileMode)0b111_101_101);
+    await IsolationBench.RunAsync();
+    return;
 }
 
-await using var postgres = new EmbeddedPostgres(new EmbeddedPostgresOptions(Path.Combine(root, "pg"), PostgresBinaries.DefaultSearchPath()));
-try
+await using var database = await BenchDatabase.StartAsync();
 {
-    await postgres.StartAsync();
-    var (ownerPassword, appPassword) = (Guid.NewGuid().ToString("N"), Guid.NewGuid().ToString("N"));
-    var admin = postgres.SuperuserConnectionString();
-    await DatabaseBootstrap.EnsureRolesAsync(admin, ownerPassword, appPassword);
-    await DatabaseBootstrap.EnsureDatabaseAsync(admin, "bench");
-    string Connection(string user, string password) =>
-        new NpgsqlConnectionStringBuilder(admin) { Username = user, Password = password, Database = "bench", Pooling = true }.ConnectionString;
-
-    await SchemaMigrator.MigrateAsync(Connection(DatabaseBootstrap.OwnerRole, ownerPassword));
-
-    var ownerConnection = Connection(DatabaseBootstrap.OwnerRole, ownerPassword);
+    var ownerConnection = database.Owner;
     var small = await Seed.OrganizationAsync(ownerConnection, "baseline", Baseline);
     var large = await Seed.OrganizationAsync(ownerConnection, "large", Large);
     await Seed.AnalyzeAsync(ownerConnection);
 
     var services = new ServiceCollection();
-    services.AddPortalDbContext(Connection(DatabaseBootstrap.AppRole, appPassword));
+    services.AddPortalDbContext(database.App);
     services.AddScoped<ProjectService>();
     services.AddSingleton(TimeProvider.System);
     await using var provider = services.BuildServiceProvider();
@@ -74,16 +64,10 @@ try
         Console.WriteLine(line);
     }
 
-    var results = Path.Combine(Seed.BenchDirectory(), "results");
+    var results = Path.Combine(BenchDatabase.BenchDirectory(), "results");
     Directory.CreateDirectory(results);
     await File.WriteAllTextAsync(Path.Combine(results, "project-list.md"), report.ToString());
     Console.WriteLine($"Written to {Path.Combine(results, "project-list.md")}");
-}
-finally
-{
-    NpgsqlConnection.ClearAllPools();
-    await postgres.StopAsync();
-    Directory.Delete(root, recursive: true);
 }
 
 /// <summary>An organization (Max plan) with one workspace of n projects; returns the owner's id.</summary>
@@ -125,20 +109,6 @@ internal static class Seed
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand("ANALYZE projects", connection);
         await command.ExecuteNonQueryAsync();
-    }
-
-    /// <summary>The bench folder of the repository (results are kept next to the code that produced them).</summary>
-    public static string BenchDirectory()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "TenantPortal.sln")))
-            {
-                return Path.Combine(directory.FullName, "bench");
-            }
-        }
-
-        return Directory.GetCurrentDirectory();
     }
 }
 

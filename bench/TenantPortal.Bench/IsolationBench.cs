@@ -1,0 +1,246 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Npgsql;
+
+namespace TenantPortal.Bench;
+
+/// <summary>
+/// Row-level security against an application-filtered peer on the same data, in one run. For each query:
+/// (a) the peer: a role that bypasses RLS with explicit org/workspace filters, no context;
+/// (b) the query as TenantPortal sends it, as portal_app inside an entered context;
+/// (c) the same query without its own tenant filters, so RLS alone scopes it;
+/// (d) a request on a pooled connection: open (pool reset), context entry, the query.
+/// Writes bench/results/isolation-&lt;UTC date&gt;.json and bench/results/isolation.md.
+/// </summary>
+internal static class IsolationBench
+{
+    private const string PeerPassword = "bench-peer";
+
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    public static async Task RunAsync()
+    {
+        await using var database = await BenchDatabase.StartAsync();
+        var generation = Stopwatch.StartNew();
+        await IsolationData.GenerateAsync(database.Superuser);
+        await using (var peerRole = new NpgsqlConnection(database.Superuser))
+        {
+            await peerRole.OpenAsync();
+            // The peer design: tenancy is the application's WHERE clause alone.
+            await using var create = new NpgsqlCommand($"""
+                CREATE ROLE bench_peer LOGIN BYPASSRLS PASSWORD '{PeerPassword}';
+                GRANT CONNECT ON DATABASE bench TO bench_peer;
+                GRANT SELECT ON ALL TABLES IN SCHEMA public TO bench_peer;
+                GRANT USAGE ON SCHEMA app TO bench_peer;
+                GRANT EXECUTE ON FUNCTION app.utc_day(timestamptz) TO bench_peer;
+                """, peerRole);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        Console.WriteLine($"Generated the data in {generation.Elapsed.TotalSeconds:F0} s.");
+        var (org, owner, workspace, project) = (IsolationData.Org(0), IsolationData.Owner(0), IsolationData.Workspace(0, 0), IsolationData.Project(3));
+        await using var peer = await OpenAsync(database.Connection("bench_peer", PeerPassword));
+        await using var app = await OpenAsync(database.App);
+        await EnterAsync(app, owner, org);
+        var parameters = new Dictionary<string, object>
+        {
+            ["o"] = org, ["w"] = workspace, ["p"] = project, ["u"] = IsolationData.Member(0), ["tag"] = "billing", ["text"] = "%ticket 42%",
+            ["detail"] = "%Item 1234567 %", ["from"] = DateTimeOffset.UtcNow.AddDays(-30), ["to"] = DateTimeOffset.UtcNow.AddDays(-20),
+            ["actions"] = new[] { "agent_update", "project_create" }, ["before"] = (long)IsolationData.BigChainEvents - 50 * 999,
+        };
+
+        var results = new List<QueryResult>();
+        foreach (var query in Queries)
+        {
+            var a = await Timing.MeasureAsync(() => ExecuteAsync(peer, query.Sql, parameters));
+            var b = await Timing.MeasureAsync(() => ExecuteAsync(app, query.Sql, parameters));
+            var c = await Timing.MeasureAsync(() => ExecuteAsync(app, Unfiltered(query.Sql), parameters));
+            var d = await Timing.MeasureAsync(async () =>
+            {
+                await using var fresh = await OpenAsync(database.App);
+                await EnterAsync(fresh, owner, org);
+                await ExecuteAsync(fresh, query.Sql, parameters);
+            });
+            var result = new QueryResult(query.Name, a, b, c, d);
+            results.Add(result);
+            Console.WriteLine(result.Line);
+        }
+
+        var select1 = await Timing.MeasureAsync(async () =>
+        {
+            await using var fresh = await OpenAsync(database.App);
+            await ExecuteAsync(fresh, "SELECT 1", parameters);
+        });
+        var entry = await Timing.MeasureAsync(async () =>
+        {
+            await using var fresh = await OpenAsync(database.App);
+            await EnterAsync(fresh, owner, org);
+        });
+        await WriteAsync(results, select1, entry, await ServerVersionAsync(database.Superuser));
+    }
+
+    /// <summary>A query as TenantPortal sends it; the parts between /*tenant*/ and /*end*/ are its own tenant filters.</summary>
+    private sealed record Query(string Name, string Sql);
+
+    private static readonly Query[] Queries =
+    [
+        new("Project list, first page by name", """
+            SELECT id, slug, name, status, tags, created_at FROM projects
+            WHERE /*tenant*/org_id = @o AND workspace_id = @w AND/*end*/ status <> 'archived' ORDER BY lower(name), id LIMIT 25
+            """),
+        new("Project list, page 100", """
+            SELECT id, slug, name, status, tags, created_at FROM projects
+            WHERE /*tenant*/org_id = @o AND workspace_id = @w AND/*end*/ status <> 'archived' ORDER BY lower(name), id OFFSET 2475 LIMIT 25
+            """),
+        new("Project list, count", """
+            SELECT count(*) FROM projects WHERE /*tenant*/org_id = @o AND workspace_id = @w AND/*end*/ status <> 'archived'
+            """),
+        new("Project list, tag filter", """
+            SELECT id, name FROM projects
+            WHERE /*tenant*/org_id = @o AND workspace_id = @w AND/*end*/ status <> 'archived' AND @tag = ANY (tags) ORDER BY lower(name), id LIMIT 25
+            """),
+        new("Project list, text filter", """
+            SELECT id, name FROM projects
+            WHERE /*tenant*/org_id = @o AND workspace_id = @w AND/*end*/ status <> 'archived'
+              AND (name ILIKE @text ESCAPE '\' OR slug ILIKE @text ESCAPE '\' OR coalesce(description, '') ILIKE @text ESCAPE '\')
+            ORDER BY lower(name), id LIMIT 25
+            """),
+        new("Project overview counts", """
+            SELECT status, count(*) FROM projects WHERE /*tenant*/org_id = @o AND workspace_id = @w AND/*end*/ true GROUP BY status
+            """),
+        new("Agents of a project", """
+            SELECT a.id, a.name, a.status, (SELECT count(*) FROM api_keys k WHERE /*tenant*/k.org_id = @o AND/*end*/ k.agent_id = a.id
+                AND k.status = 'active' AND (k.expires_at IS NULL OR k.expires_at > now()))
+            FROM agents a WHERE /*tenant*/a.org_id = @o AND/*end*/ a.project_id = @p AND a.status <> 'archived' ORDER BY a.name
+            """),
+        new("Key review", """
+            SELECT k.id, k.name, k.prefix, k.last_used_at FROM api_keys k WHERE /*tenant*/k.org_id = @o AND/*end*/ k.status = 'active'
+            ORDER BY k.created_at DESC
+            """),
+        new("Members list", """
+            SELECT m.user_id, u.email, m.role FROM org_members m JOIN users u ON u.id = m.user_id WHERE /*tenant*/m.org_id = @o AND/*end*/ true
+            """),
+        new("Audit, first page", """
+            SELECT * FROM audit_events WHERE /*tenant*/chain_key = @o AND/*end*/ true ORDER BY seq DESC LIMIT 51
+            """),
+        new("Audit, page 1,000", """
+            SELECT * FROM audit_events WHERE /*tenant*/chain_key = @o AND/*end*/ seq < @before ORDER BY seq DESC LIMIT 51
+            """),
+        new("Audit, action and dates", """
+            SELECT * FROM audit_events WHERE /*tenant*/chain_key = @o AND/*end*/ occurred_at >= @from AND occurred_at < @to
+              AND action = ANY (@actions) ORDER BY seq DESC LIMIT 51
+            """),
+        new("Audit, actor", """
+            SELECT * FROM audit_events WHERE /*tenant*/chain_key = @o AND/*end*/ (actor_id = @u OR api_key_id = @u) ORDER BY seq DESC LIMIT 51
+            """),
+        new("Audit, free text", """
+            SELECT * FROM audit_events WHERE /*tenant*/chain_key = @o AND/*end*/ details::text ILIKE @detail ESCAPE '\' ORDER BY seq DESC LIMIT 51
+            """),
+        new("Audit, activity chart", """
+            SELECT app.utc_day(occurred_at), action, count(*) FROM audit_events WHERE /*tenant*/chain_key = @o AND/*end*/ true GROUP BY 1, 2
+            """),
+    ];
+
+    private static string Unfiltered(string sql) => System.Text.RegularExpressions.Regex.Replace(sql, @"/\*tenant\*/.*?/\*end\*/", "", System.Text.RegularExpressions.RegexOptions.Singleline);
+
+    private static async Task<NpgsqlConnection> OpenAsync(string connectionString)
+    {
+        var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        return connection;
+    }
+
+    private static async Task EnterAsync(NpgsqlConnection connection, Guid user, Guid org)
+    {
+        await using var command = new NpgsqlCommand("SELECT app.enter_user_context(@u, @o, '127.0.0.1', 'bench')", connection);
+        command.Parameters.AddWithValue("u", user);
+        command.Parameters.AddWithValue("o", org);
+        await command.ExecuteScalarAsync();
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, Dictionary<string, object> parameters)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var (name, value) in parameters.Where(p => sql.Contains("@" + p.Key, StringComparison.Ordinal)))
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+        }
+    }
+
+    private static async Task<string> ServerVersionAsync(string superuser)
+    {
+        await using var connection = await OpenAsync(superuser);
+        await using var command = new NpgsqlCommand("SHOW server_version", connection);
+        return (string)(await command.ExecuteScalarAsync())!;
+    }
+
+    private static async Task WriteAsync(List<QueryResult> results, Timing select1, Timing entry, string postgres)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var machine = $"{Environment.ProcessorCount} cores, {Environment.OSVersion}, PostgreSQL {postgres}";
+        var folder = Path.Combine(BenchDatabase.BenchDirectory(), "results");
+        Directory.CreateDirectory(folder);
+        var json = JsonSerializer.Serialize(new
+        {
+            date = now, machine, select1, contextEntry = entry,
+            data = new { IsolationData.Organizations, IsolationData.Projects, agents = IsolationData.Projects * IsolationData.AgentsPerProject,
+                auditEvents = IsolationData.BigChainEvents + (IsolationData.Organizations - 1) * IsolationData.OtherChainEvents },
+            queries = results,
+        }, Indented);
+        await File.WriteAllTextAsync(Path.Combine(folder, $"isolation-{now:yyyy-MM-dd}.json"), json);
+
+        var report = new StringBuilder()
+            .AppendLine("# Isolation at speed: row-level security against an application-filtered peer").AppendLine()
+            .AppendLine(CultureInfo.InvariantCulture, $"Run {now:yyyy-MM-dd HH:mm} UTC on {machine}. Data: {IsolationData.Organizations} organizations, {IsolationData.Projects:N0} projects ({IsolationData.BigOrganizationProjects:N0} in the measured workspace), {IsolationData.Projects * IsolationData.AgentsPerProject:N0} agents, {IsolationData.BigChainEvents:N0} audit events in the measured organization's chain (2 M in all).")
+            .AppendLine()
+            .AppendLine("p50 milliseconds (p95 in the JSON); ratios to the peer (a). Goals: (b) ≤ 1.10×, (c) ≤ 1.25×, (d) ≤ 1.25× + the context entry.").AppendLine()
+            .AppendLine("| Query | (a) peer | (b) in context | (c) RLS alone | (d) fresh connection |")
+            .AppendLine("|---|---:|---:|---:|---:|");
+        foreach (var r in results)
+        {
+            report.AppendLine(r.Line);
+        }
+
+        report.AppendLine().AppendLine(CultureInfo.InvariantCulture,
+            $"Pooled connection open + `SELECT 1`: {select1.P50:F2} ms; open + context entry: {entry.P50:F2} ms ({entry.P50 / select1.P50:F1}×, goal ≤ 2×).");
+        await File.WriteAllTextAsync(Path.Combine(folder, "isolation.md"), report.ToString());
+        Console.WriteLine(report.ToString());
+    }
+
+    private sealed record QueryResult(string Name, Timing Peer, Timing InContext, Timing RlsAlone, Timing FreshConnection)
+    {
+        public string Line => string.Create(CultureInfo.InvariantCulture,
+            $"| {Name} | {Peer.P50:F2} | {InContext.P50:F2} ({InContext.P50 / Peer.P50:F1}×) | {RlsAlone.P50:F2} ({RlsAlone.P50 / Peer.P50:F1}×) | {FreshConnection.P50:F2} ({FreshConnection.P50 / Peer.P50:F1}×) |");
+    }
+}
+
+/// <summary>p50 and p95 of repeated runs: a warm-up, then up to 40 rounds or about 3 seconds, at least 5.</summary>
+internal sealed record Timing(double P50, double P95, int Rounds)
+{
+    public static async Task<Timing> MeasureAsync(Func<Task> work)
+    {
+        for (var i = 0; i < 2; i++)
+        {
+            await work();
+        }
+
+        var times = new List<double>();
+        var budget = Stopwatch.StartNew();
+        while (times.Count < 5 || (times.Count < 40 && budget.Elapsed < TimeSpan.FromSeconds(3)))
+        {
+            var started = Stopwatch.GetTimestamp();
+            await work();
+            times.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+
+        times.Sort();
+        return new Timing(times[times.Count / 2], times[(int)Math.Ceiling(times.Count * 0.95) - 1], times.Count);
+    }
+}

@@ -15,7 +15,7 @@ public sealed class AuditFlowTests(BrowserApp browser)
         var page = session.Page;
         await session.RegisterConfirmAndSignInAsync("Auditor", $"auditor.{tag}@example.com", "Audited123x");
         await session.CreateOrganizationAsync($"Audited {tag}");
-        await page.GetByRole(AriaRole.Button, new() { Name = "New workspace" }).ClickAsync();
+        await page.OpenDialogAsync("New workspace");
         await page.GetByLabel("Name", new() { Exact = true }).FillAsync($"Ops {tag}");
         await page.GetByRole(AriaRole.Button, new() { Name = "Create workspace" }).ClickAsync();
         await Expect(page.Locator(".tp-grid")).ToContainTextAsync($"Ops {tag}");

@@ -19,7 +19,7 @@ public sealed class TeamFlowTests(BrowserApp browser)
         await dana.CreateOrganizationAsync(org);
 
         await dana.GotoInteractiveAsync("members");
-        await dana.Page.GetByRole(AriaRole.Button, new() { Name = "Invite people" }).ClickAsync();
+        await dana.Page.OpenDialogAsync("Invite people");
         await dana.Page.GetByLabel("Email address").FillAsync($"Erin.{tag}@Example.com");
         await dana.Page.GetByRole(AriaRole.Button, new() { Name = "Send invitation" }).ClickAsync();
         var link = dana.Page.Locator("#invitation-link");
@@ -75,7 +75,7 @@ public sealed class TeamFlowTests(BrowserApp browser)
         await gavin.RegisterConfirmAndSignInAsync("Gavin", $"gavin.{tag}@example.com", Password);
         await gavin.CreateOrganizationAsync(org);
         await gavin.GotoInteractiveAsync("members");
-        await gavin.Page.GetByRole(AriaRole.Button, new() { Name = "Invite people" }).ClickAsync();
+        await gavin.Page.OpenDialogAsync("Invite people");
         await gavin.Page.GetByLabel("Email address").FillAsync($"richard.{tag}@example.com");
         await gavin.Page.GetByLabel("Role", new() { Exact = true }).SelectOptionAsync("viewer");
         await gavin.Page.GetByRole(AriaRole.Button, new() { Name = "Send invitation" }).ClickAsync();
@@ -109,7 +109,7 @@ public sealed class TeamFlowTests(BrowserApp browser)
         await art.RegisterConfirmAndSignInAsync("Art", $"art.{tag}@example.com", Password);
         await art.CreateOrganizationAsync(org);
         await art.GotoInteractiveAsync("members");
-        await art.Page.GetByRole(AriaRole.Button, new() { Name = "Invite people" }).ClickAsync();
+        await art.Page.OpenDialogAsync("Invite people");
         await art.Page.GetByLabel("Email address").FillAsync($"kel.{tag}@example.com");
         await art.Page.GetByRole(AriaRole.Button, new() { Name = "Send invitation" }).ClickAsync();
         var url = await art.Page.Locator("#invitation-link").InputValueAsync();
@@ -143,7 +143,7 @@ public sealed class TeamFlowTests(BrowserApp browser)
 
         await owner.GotoInteractiveAsync("projects");
         await Expect(page.GetByTestId("no-projects")).ToBeVisibleAsync();
-        await page.GetByRole(AriaRole.Button, new() { Name = "Create the first project" }).ClickAsync();
+        await page.OpenDialogAsync("Create the first project");
         await page.GetByLabel("Name", new() { Exact = true }).FillAsync("Support Bot");
         await Expect(page.GetByLabel("Address")).ToHaveValueAsync("support_bot");
         await page.GetByLabel("Address").FillAsync("Support-Bot");
@@ -178,7 +178,7 @@ public sealed class TeamFlowTests(BrowserApp browser)
         await owner.GotoInteractiveAsync("projects");
         await page.GetByLabel("Status").SelectOptionAsync("archived");
         await page.GetByRole(AriaRole.Link, new() { Name = "Support Bot" }).ClickAsync();
-        await page.GetByRole(AriaRole.Button, new() { Name = "Delete project…" }).ClickAsync();
+        await page.OpenDialogAsync("Delete project…");
         await page.GetByLabel("Type support_bot to confirm").FillAsync("support_bot");
         await page.GetByRole(AriaRole.Button, new() { Name = "Delete forever" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Projects", Exact = true })).ToBeVisibleAsync();

@@ -98,7 +98,7 @@ public sealed class TenancyFlowTests(BrowserApp browser)
         await Expect(south.Locator(".tp-switcher-org .rz-dropdown-label")).ToHaveTextAsync($"South {tag}");
 
         // A workspace created in the North tab lands in North, while the South tab keeps working in South.
-        await north.GetByRole(AriaRole.Button, new() { Name = "New workspace" }).ClickAsync();
+        await north.OpenDialogAsync("New workspace");
         await north.GetByLabel("Name", new() { Exact = true }).FillAsync("Polar");
         await north.GetByRole(AriaRole.Button, new() { Name = "Create workspace" }).ClickAsync();
         await Expect(north.Locator(".tp-grid")).ToContainTextAsync("Polar");

@@ -40,8 +40,11 @@ public sealed class BrowserApp(PostgresCluster cluster) : IAsyncLifetime
         });
     }
 
-    /// <summary>A fresh browser context (its own cookies) at the given viewport, or a skip/failure when there is no browser.</summary>
-    public async Task<BrowserSession> NewSessionAsync(int width = 1440, int height = 900)
+    /// <summary>
+    /// A fresh browser context (its own cookies) at the given viewport, or a skip/failure when there is no browser;
+    /// against the shared app, or against <paramref name="app"/> (a process of the test's own, started with other settings).
+    /// </summary>
+    public async Task<BrowserSession> NewSessionAsync(int width = 1440, int height = 900, AppProcess? app = null)
     {
         if (browser is null)
         {
@@ -55,7 +58,7 @@ public sealed class BrowserApp(PostgresCluster cluster) : IAsyncLifetime
 
         var context = await browser.NewContextAsync(new()
         {
-            BaseURL = App.BaseAddress.ToString(),
+            BaseURL = (app ?? App).BaseAddress.ToString(),
             ViewportSize = new() { Width = width, Height = height },
         });
         context.SetDefaultTimeout(20_000);

@@ -104,3 +104,17 @@ public sealed partial class BrowserSession : IAsyncDisposable
     [GeneratedRegex("^Welcome, ")]
     private static partial Regex WelcomePattern();
 }
+
+/// <summary>Opening the portal's dialogs the way a person does: click, then wait for the dialog to take focus.</summary>
+public static class DialogOpening
+{
+    /// <summary>
+    /// Clicks the button that opens a dialog and waits until the dialog has focused its first field, which Radzen does
+    /// half a second after opening; typing before that can land in another field when the focus moves.
+    /// </summary>
+    public static async Task OpenDialogAsync(this IPage page, string button)
+    {
+        await page.GetByRole(AriaRole.Button, new() { Name = button }).ClickAsync();
+        await Assertions.Expect(page.Locator(".rz-dialog-content :focus")).ToHaveCountAsync(1);
+    }
+}

@@ -72,13 +72,12 @@ internal static class SchemaMigrator
             }
         }
 
+        bool Changed(SchemaScript script) => !recorded.TryGetValue((script.Phase, script.Name), out var checksum) || checksum != script.Checksum;
+
         var applied = new List<string>();
-        foreach (var script in scripts.Where(s => s.Phase == SchemaScript.Routines))
+        foreach (var script in scripts.Where(s => s.Phase == SchemaScript.Routines && Changed(s)))
         {
-            if (!recorded.TryGetValue((script.Phase, script.Name), out var checksum) || checksum != script.Checksum)
-            {
-                await ApplyAsync(connection, script, applied, cancellationToken);
-            }
+            await ApplyAsync(connection, script, applied, cancellationToken);
         }
 
         foreach (var script in scripts.Where(s => s.Phase == SchemaScript.Migration))
@@ -95,7 +94,7 @@ internal static class SchemaMigrator
         }
 
         var security = scripts.Where(s => s.Phase == SchemaScript.Security).ToList();
-        if (applied.Count > 0 || security.Any(s => !recorded.TryGetValue((s.Phase, s.Name), out var checksum) || checksum != s.Checksum))
+        if (applied.Count > 0 || security.Any(Changed))
         {
             foreach (var script in security)
             {

@@ -57,8 +57,7 @@ public sealed class TenantContext
         if (OrgId != orgId)
         {
             // Another organization's workspace roles mean nothing here; the next connection brings this one's.
-            AdminWorkspaceIds = new HashSet<Guid>();
-            MemberWorkspaceIds = new HashSet<Guid>();
+            ForgetWorkspaceRoles();
         }
 
         OrgId = orgId;
@@ -87,14 +86,15 @@ public sealed class TenantContext
 
     public Guid RequireUser() => UserId ?? throw new TenantContextMissingException("This operation needs a signed-in user.");
 
+    private void ForgetWorkspaceRoles() => (AdminWorkspaceIds, MemberWorkspaceIds) = (new HashSet<Guid>(), new HashSet<Guid>());
+
     private void ClearOrganization()
     {
         OrgId = null;
         OrgSlug = null;
         OrgName = null;
         OrgRole = null;
-        AdminWorkspaceIds = new HashSet<Guid>();
-        MemberWorkspaceIds = new HashSet<Guid>();
+        ForgetWorkspaceRoles();
         WorkspaceId = null;
         WorkspaceName = null;
     }

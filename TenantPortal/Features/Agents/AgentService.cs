@@ -72,15 +72,17 @@ public sealed class AgentService(IDbContextFactory<PortalDbContext> dbFactory, T
         return (result, result.Succeeded ? agent.Id : null);
     }
 
-    public Task<OperationResult> UpdateAsync(Guid id, AgentInput input, CancellationToken cancellationToken = default)
-    {
-        var config = OperationResult.Validate(input) is null ? input.ConfigJson() : "{}";
-        return ChangeAsync(id, input, workersMay: true, agents => agents.ExecuteUpdateAsync(s => s
-            .SetProperty(a => a.Name, input.Name)
-            .SetProperty(a => a.DisplayName, input.DisplayName.Trim())
-            .SetProperty(a => a.Description, Normalize(input.Description))
-            .SetProperty(a => a.Config, config), cancellationToken), cancellationToken);
-    }
+    public Task<OperationResult> UpdateAsync(Guid id, AgentInput input, CancellationToken cancellationToken = default) =>
+        ChangeAsync(id, input, workersMay: true, agents =>
+        {
+            // Runs once the input is valid, so its settings make a valid configuration.
+            var config = input.ConfigJson();
+            return agents.ExecuteUpdateAsync(s => s
+                .SetProperty(a => a.Name, input.Name)
+                .SetProperty(a => a.DisplayName, input.DisplayName.Trim())
+                .SetProperty(a => a.Description, Normalize(input.Description))
+                .SetProperty(a => a.Config, config), cancellationToken);
+        }, cancellationToken);
 
     public Task<OperationResult> SetStatusAsync(Guid id, string status, CancellationToken cancellationToken = default) =>
         AgentStatus.All.Contains(status)

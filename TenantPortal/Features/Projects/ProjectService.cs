@@ -131,17 +131,19 @@ public sealed class ProjectService(IDbContextFactory<PortalDbContext> dbFactory,
         return (result, result.Succeeded ? project.Id : null);
     }
 
-    public Task<OperationResult> UpdateAsync(Guid id, ProjectInput input, CancellationToken cancellationToken = default)
-    {
-        var (tags, metadata) = (input.TagList(), OperationResult.Validate(input) is null ? input.MetadataJson() : "{}");
-        return ChangeAsync(id, input, projects => projects.ExecuteUpdateAsync(s => s
-            .SetProperty(p => p.Name, input.Name.Trim())
-            .SetProperty(p => p.Slug, input.Slug)
-            .SetProperty(p => p.Description, Normalize(input.Description))
-            .SetProperty(p => p.Tags, tags)
-            .SetProperty(p => p.MaxAgents, input.MaxAgents)
-            .SetProperty(p => p.Metadata, metadata), cancellationToken), cancellationToken);
-    }
+    public Task<OperationResult> UpdateAsync(Guid id, ProjectInput input, CancellationToken cancellationToken = default) =>
+        ChangeAsync(id, input, projects =>
+        {
+            // Runs once the input is valid, so its metadata parses.
+            var (tags, metadata) = (input.TagList(), input.MetadataJson());
+            return projects.ExecuteUpdateAsync(s => s
+                .SetProperty(p => p.Name, input.Name.Trim())
+                .SetProperty(p => p.Slug, input.Slug)
+                .SetProperty(p => p.Description, Normalize(input.Description))
+                .SetProperty(p => p.Tags, tags)
+                .SetProperty(p => p.MaxAgents, input.MaxAgents)
+                .SetProperty(p => p.Metadata, metadata), cancellationToken);
+        }, cancellationToken);
 
     /// <summary>Changes the status; archiving is the status "archived", restoring sets "active".</summary>
     public Task<OperationResult> SetStatusAsync(Guid id, string status, CancellationToken cancellationToken = default) =>

@@ -86,7 +86,15 @@ public sealed class PostgresCluster : IAsyncLifetime
 
     public async Task DropDatabaseAsync(string name)
     {
-        NpgsqlConnection.ClearAllPools();
+        // Only this database's pools: other classes run meanwhile, and some test what their own pool hands back.
+        foreach (var connectionString in new[] { ConnectionString(DatabaseBootstrap.AppRole, AppPassword, name),
+                     ConnectionString(DatabaseBootstrap.OwnerRole, OwnerPassword, name), SuperuserConnectionString(name) })
+        {
+            using var connection = new NpgsqlConnection(connectionString);
+            NpgsqlConnection.ClearPool(connection);
+        }
+
+        // FORCE ends whatever connections are still open to it.
         await Sql.ExecuteAsync(adminConnectionString, $"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
     }
 

@@ -22,7 +22,43 @@ internal static class IsolationBench
 
     public static async Task RunAsync()
     {
-        await using var database = await BenchDatabase.StartAsync();
+        await using var database = await PrepareAsync();
+        await MeasureAsync(new Roles(database.Connection("bench_peer", PeerPassword), database.App, database.Superuser), only: null, write: true);
+    }
+
+    /// <summary>
+    /// The measurements alone, against a running shell (<see cref="ShellAsync"/>): its portal_app and superuser
+    /// connection strings, and optionally a part of the queries' names. Prints the table; writes no results.
+    /// </summary>
+    public static Task MeasureShellAsync(string app, string superuser, string? only)
+    {
+        var peer = new NpgsqlConnectionStringBuilder(app) { Username = "bench_peer", Password = PeerPassword }.ConnectionString;
+        return MeasureAsync(new Roles(peer, app, superuser), only, write: false);
+    }
+
+    private sealed record Roles(string Peer, string App, string Superuser);
+
+    /// <summary>The generated data on a running PostgreSQL, kept until Ctrl+C, to look at plans with psql.</summary>
+    public static async Task ShellAsync()
+    {
+        await using var database = await PrepareAsync();
+        foreach (var (role, connection) in new[] { ("peer", database.Connection("bench_peer", PeerPassword)), ("portal_app", database.App), ("superuser", database.Superuser) })
+        {
+            var c = new NpgsqlConnectionStringBuilder(connection);
+            Console.WriteLine($"{role}: PGPASSWORD={c.Password} psql -h {c.Host} -p {c.Port} -U {c.Username} {c.Database}");
+        }
+
+        Console.WriteLine($"In portal_app, enter the measured context: SELECT app.enter_user_context('{IsolationData.Owner(0)}', '{IsolationData.Org(0)}', NULL, NULL);");
+        Console.WriteLine($"Measure against it: dotnet run -c Release --project bench/TenantPortal.Bench -- isolation-measure \"{database.App}\" \"{database.Superuser}\" [part of a query's name]");
+        Console.WriteLine("Ctrl+C stops PostgreSQL and removes the data.");
+        var stop = new TaskCompletionSource();
+        Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.TrySetResult(); };
+        await stop.Task;
+    }
+
+    private static async Task<BenchDatabase> PrepareAsync()
+    {
+        var database = await BenchDatabase.StartAsync();
         var generation = Stopwatch.StartNew();
         await IsolationData.GenerateAsync(database.Superuser);
         await using (var peerRole = new NpgsqlConnection(database.Superuser))
@@ -40,8 +76,13 @@ internal static class IsolationBench
         }
 
         Console.WriteLine($"Generated the data in {generation.Elapsed.TotalSeconds:F0} s.");
+        return database;
+    }
+
+    private static async Task MeasureAsync(Roles database, string? only, bool write)
+    {
         var (org, owner, workspace, project) = (IsolationData.Org(0), IsolationData.Owner(0), IsolationData.Workspace(0, 0), IsolationData.Project(3));
-        await using var peer = await OpenAsync(database.Connection("bench_peer", PeerPassword));
+        await using var peer = await OpenAsync(database.Peer);
         await using var app = await OpenAsync(database.App);
         await EnterAsync(app, owner, org);
         var parameters = new Dictionary<string, object>
@@ -52,7 +93,7 @@ internal static class IsolationBench
         };
 
         var results = new List<QueryResult>();
-        foreach (var query in Queries)
+        foreach (var query in Queries.Where(q => only is null || q.Name.Contains(only, StringComparison.OrdinalIgnoreCase)))
         {
             var a = await Timing.MeasureAsync(() => ExecuteAsync(peer, query.Sql, parameters));
             var b = await Timing.MeasureAsync(() => ExecuteAsync(app, query.Sql, parameters));
@@ -78,7 +119,15 @@ internal static class IsolationBench
             await using var fresh = await OpenAsync(database.App);
             await EnterAsync(fresh, owner, org);
         });
-        await WriteAsync(results, select1, entry, await ServerVersionAsync(database.Superuser));
+        var rates = only is null ? await AuditRates.MeasureAsync(database.App, owner, IsolationData.Owner(1)) : [];
+        if (write)
+        {
+            await WriteAsync(results, select1, entry, rates, await ServerVersionAsync(database.Superuser));
+        }
+        else
+        {
+            Console.WriteLine($"Pooled connection open + SELECT 1: {select1.P50:F2} ms; open + context entry: {entry.P50:F2} ms ({entry.P50 / select1.P50:F1}×)");
+        }
     }
 
     /// <summary>A query as TenantPortal sends it; the parts between /*tenant*/ and /*end*/ are its own tenant filters.</summary>
@@ -181,7 +230,7 @@ internal static class IsolationBench
         return (string)(await command.ExecuteScalarAsync())!;
     }
 
-    private static async Task WriteAsync(List<QueryResult> results, Timing select1, Timing entry, string postgres)
+    private static async Task WriteAsync(List<QueryResult> results, Timing select1, Timing entry, List<AuditRates.Rate> rates, string postgres)
     {
         var now = DateTimeOffset.UtcNow;
         var machine = $"{Environment.ProcessorCount} cores, {Environment.OSVersion}, PostgreSQL {postgres}";
@@ -189,7 +238,7 @@ internal static class IsolationBench
         Directory.CreateDirectory(folder);
         var json = JsonSerializer.Serialize(new
         {
-            date = now, machine, select1, contextEntry = entry,
+            date = now, machine, select1, contextEntry = entry, auditRates = rates,
             data = new { IsolationData.Organizations, IsolationData.Projects, agents = IsolationData.Projects * IsolationData.AgentsPerProject,
                 auditEvents = IsolationData.BigChainEvents + (IsolationData.Organizations - 1) * IsolationData.OtherChainEvents },
             queries = results,
@@ -210,6 +259,13 @@ internal static class IsolationBench
 
         report.AppendLine().AppendLine(CultureInfo.InvariantCulture,
             $"Pooled connection open + `SELECT 1`: {select1.P50:F2} ms; open + context entry: {entry.P50:F2} ms ({entry.P50 / select1.P50:F1}×, goal ≤ 2×).");
+        report.AppendLine().AppendLine("Audit log at scale, through the app's services as the owner (verification walks and re-hashes the chain in the database; export streams CSV to a sink):").AppendLine()
+            .AppendLine("| Work | Rows | Seconds | Rows per second | Managed heap peak |").AppendLine("|---|---:|---:|---:|---:|");
+        foreach (var rate in rates)
+        {
+            report.AppendLine(CultureInfo.InvariantCulture, $"| {rate.Name} | {rate.Rows:N0} | {rate.Seconds:F2} | {rate.RowsPerSecond:N0} | +{rate.PeakHeapMegabytes:F1} MB |");
+        }
+
         await File.WriteAllTextAsync(Path.Combine(folder, "isolation.md"), report.ToString());
         Console.WriteLine(report.ToString());
     }

@@ -17,6 +17,18 @@ using TenantPortal.Tenancy;
 const int Baseline = 100;
 const int Large = 10_000;
 
+if (args is ["isolation-shell", ..])
+{
+    await IsolationBench.ShellAsync();
+    return;
+}
+
+if (args is ["isolation-measure", var app, var superuser, ..])
+{
+    await IsolationBench.MeasureShellAsync(app, superuser, args.Length > 3 ? args[3] : null);
+    return;
+}
+
 if (args is ["isolation", ..])
 {
     await IsolationBench.RunAsync();

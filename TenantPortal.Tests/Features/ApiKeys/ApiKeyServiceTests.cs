@@ -110,6 +110,8 @@ public sealed class ApiKeyServiceTests(DatabaseFixture fixture) : IClassFixture<
         var world = await TwoTenants.CreateAsync(Db);
         await using var owner = await circuits.OpenAsync(world.OwnerA);
         var before = await Sql.ScalarAsync<long>(Db.AdminConnectionString, "SELECT count(*) FROM audit_events WHERE org_id = @o", ("o", world.OrgA));
+        // The database takes the later of this clock and its own now(): the steps below must be this clock's.
+        circuits.Clock.MoveAheadOfRealTime(TimeSpan.FromMinutes(5));
 
         await owner.Verifier.VerifyAsync(world.KeyA);
         var first = await LastUsedAsync(world.OrgA);

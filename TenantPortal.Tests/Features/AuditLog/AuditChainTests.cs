@@ -113,11 +113,50 @@ public sealed class AuditChainTests(DatabaseFixture fixture) : IClassFixture<Dat
         await using (var other = await Tenants.OpenAsync(Db, world.OwnerB))
         {
             await Tenants.ExecuteAsync(other, "SELECT app.record_event('login')");
-            Assert.Equal(1, await Tenants.CountAsync(other, "SELECT count(*) FROM audit_events WHERE action = 'login'"));
+            // Their own sign-in through the view, not the other person's; the table itself shows a session no chain.
+            Assert.Equal(1, await Tenants.CountAsync(other, "SELECT count(*) FROM own_platform_events WHERE action = 'login'"));
+            Assert.Equal(0, await Tenants.CountAsync(other, "SELECT count(*) FROM own_platform_events WHERE actor_id = @m", ("m", world.MemberA)));
+            Assert.Equal(0, await Tenants.CountAsync(other, "SELECT count(*) FROM audit_events"));
         }
 
         Assert.True(await Sql.ScalarAsync<long>(Db.AdminConnectionString,
             "SELECT count(*) FROM audit_events WHERE org_id IS NULL AND chain_key = '00000000-0000-0000-0000-000000000000' AND action = 'login'") >= 2);
+    }
+
+    [Fact]
+    public async Task A_context_reads_one_chain_and_only_platform_admins_choose_another()
+    {
+        var world = await TwoTenants.CreateAsync(Db);
+        var admin = await Tenants.PlatformAdminAsync(Db);
+        const string chainCounts = "SELECT count(*) FILTER (WHERE chain_key = @a) * 1000000 + count(*) FILTER (WHERE chain_key <> @a) FROM audit_events";
+        var a = ("a", (object)world.OrgA);
+
+        // The owner reads their organization's chain and nothing else, with no filter of their own.
+        await using (var owner = await Tenants.OpenAsync(Db, world.OwnerA, world.OrgA))
+        {
+            var own = await Tenants.CountAsync(owner, chainCounts, a);
+            Assert.True(own >= 1_000_000 && own % 1_000_000 == 0, $"owner of A: {own}");
+            var refused = await Assert.ThrowsAsync<PostgresException>(() => Tenants.ExecuteAsync(owner, "SELECT app.view_audit_chain(@b)", ("b", world.OrgB)));
+            Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
+            Assert.Equal(own, await Tenants.CountAsync(owner, chainCounts, a));
+        }
+
+        // A member reads no chain and cannot choose one, not even their organization's.
+        await using (var member = await Tenants.OpenAsync(Db, world.MemberA, world.OrgA))
+        {
+            Assert.Equal(0, await Tenants.CountAsync(member, "SELECT count(*) FROM audit_events"));
+            var refused = await Assert.ThrowsAsync<PostgresException>(() => Tenants.ExecuteAsync(member, "SELECT app.view_audit_chain(@a)", a));
+            Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
+        }
+
+        // A platform admin reads the chain they choose, that one only; a chain set by hand is no chain at all.
+        await using var platform = await Tenants.OpenAsync(Db, admin);
+        Assert.Equal(0, await Tenants.CountAsync(platform, "SELECT count(*) FROM audit_events"));
+        await Tenants.ExecuteAsync(platform, "SELECT app.view_audit_chain(@b)", ("b", world.OrgB));
+        Assert.Equal(await CountAsync(world.OrgB), await Tenants.CountAsync(platform, "SELECT count(*) FROM audit_events"));
+        Assert.Equal(0, await Tenants.CountAsync(platform, "SELECT count(*) FROM audit_events WHERE chain_key = @a", a));
+        await Tenants.ExecuteAsync(platform, $"SET app.audit_chain = '{world.OrgA}'");
+        Assert.Equal(0, await Tenants.CountAsync(platform, "SELECT count(*) FROM audit_events"));
     }
 
     private async Task<long> CountAsync(Guid org) =>

@@ -192,9 +192,16 @@ public sealed class AuditLogServiceTests(DatabaseFixture fixture) : IClassFixtur
         Assert.Contains(orgs, o => o.Id == world.OrgB);
         Assert.True((await platform.Audit.VerifyAsync(world.OrgB)).Ok);
 
-        // An organization owner gets nothing of another chain, and no list of organizations.
-        Assert.Empty((await owner.Audit.PageAsync(new AuditFilter(), chain: world.OrgB)).Events);
-        Assert.DoesNotContain((await owner.Audit.PageAsync(new AuditFilter(), chain: AuditLogService.PlatformChain)).Events, e => e.ActorId == world.OwnerB);
+        // An organization owner reads their own chain; choosing another one, or the platform's, is refused, and so is
+        // the list of organizations.
+        Assert.NotEmpty((await owner.Audit.PageAsync(new AuditFilter())).Events);
+        Assert.NotEmpty((await owner.Audit.PageAsync(new AuditFilter(), chain: world.OrgA)).Events);
+        foreach (var chain in new[] { world.OrgB, AuditLogService.PlatformChain })
+        {
+            var other = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => owner.Audit.PageAsync(new AuditFilter(), chain: chain));
+            Assert.Equal(Npgsql.PostgresErrorCodes.InsufficientPrivilege, other.SqlState);
+        }
+
         var refused = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => owner.Audit.PlatformOrganizationsAsync());
         Assert.Equal(Npgsql.PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
     }

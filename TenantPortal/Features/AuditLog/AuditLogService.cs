@@ -15,7 +15,7 @@ public sealed class AuditLogService(IDbContextFactory<PortalDbContext> dbFactory
     /// <summary>Events of the active organization matching the filter, newest first, older than <paramref name="olderThan"/> (a seq).</summary>
     public async Task<AuditPage> PageAsync(AuditFilter filter, long? olderThan = null, Guid? chain = null, CancellationToken cancellationToken = default)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        await using var db = await ChainReaderAsync(chain, cancellationToken);
         var query = Filtered(db, filter, chain);
         if (olderThan is long before)
         {
@@ -35,14 +35,14 @@ public sealed class AuditLogService(IDbContextFactory<PortalDbContext> dbFactory
     /// <summary>How many events match the filter (announced before an export streams, for its progress bar).</summary>
     public async Task<int> CountAsync(AuditFilter filter, Guid? chain = null, CancellationToken cancellationToken = default)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        await using var db = await ChainReaderAsync(chain, cancellationToken);
         return await Filtered(db, filter, chain).CountAsync(cancellationToken);
     }
 
     /// <summary>Every event matching the filter, newest first, read row by row from the database (constant memory).</summary>
     public async IAsyncEnumerable<AuditEvent> StreamAsync(AuditFilter filter, Guid? chain = null, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        await using var db = await ChainReaderAsync(chain, cancellationToken);
         await foreach (var e in Filtered(db, filter, chain).OrderByDescending(e => e.Seq).AsNoTracking().AsAsyncEnumerable().WithCancellation(cancellationToken))
         {
             yield return e;
@@ -52,7 +52,7 @@ public sealed class AuditLogService(IDbContextFactory<PortalDbContext> dbFactory
     /// <summary>Events per day and action for the filter (the chart); days in UTC.</summary>
     public async Task<List<AuditActivity>> ActivityAsync(AuditFilter filter, Guid? chain = null, CancellationToken cancellationToken = default)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        await using var db = await ChainReaderAsync(chain, cancellationToken);
         var rows = await Filtered(db, filter, chain)
             .GroupBy(e => new { Day = AuditSqlFunctions.UtcDay(e.OccurredAt), e.Action })
             .Select(g => new { g.Key.Day, g.Key.Action, Count = g.Count() })
@@ -66,6 +66,31 @@ public sealed class AuditLogService(IDbContextFactory<PortalDbContext> dbFactory
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var details = System.Text.Json.JsonSerializer.Serialize(new { format, rows, filter });
         await db.Database.ExecuteSqlAsync($"SELECT app.record_event('export', 'audit_events', NULL, {details}::jsonb)", cancellationToken);
+    }
+
+    /// <summary>
+    /// A context reading one chain: the active organization's by default (row-level security shows its owners and
+    /// admins that chain); another one named by a platform admin is chosen on the connection first (app.view_audit_chain
+    /// refuses everyone else), since the audit policy admits one chain at a time.
+    /// </summary>
+    private async Task<PortalDbContext> ChainReaderAsync(Guid? chain, CancellationToken cancellationToken)
+    {
+        var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        if (chain is Guid chosen)
+        {
+            try
+            {
+                await db.Database.OpenConnectionAsync(cancellationToken);
+                await db.Database.ExecuteSqlAsync($"SELECT app.view_audit_chain({chosen})", cancellationToken);
+            }
+            catch
+            {
+                await db.DisposeAsync();
+                throw;
+            }
+        }
+
+        return db;
     }
 
     /// <summary>
@@ -139,7 +164,7 @@ public sealed class AuditLogService(IDbContextFactory<PortalDbContext> dbFactory
     public async Task<(List<string> Actions, List<string> EntityTypes)> VocabularyAsync(Guid? chain = null, CancellationToken cancellationToken = default)
     {
         var chainKey = chain ?? tenant.RequireOrg();
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        await using var db = await ChainReaderAsync(chain, cancellationToken);
         var actions = await db.AuditEvents.Where(e => e.ChainKey == chainKey).Select(e => e.Action).Distinct().OrderBy(a => a).ToListAsync(cancellationToken);
         var entities = await db.AuditEvents.Where(e => e.ChainKey == chainKey && e.EntityType != null).Select(e => e.EntityType!).Distinct().OrderBy(a => a).ToListAsync(cancellationToken);
         return (actions, entities);
@@ -163,7 +188,7 @@ public sealed class AuditLogService(IDbContextFactory<PortalDbContext> dbFactory
     public async Task<List<AuditActor>> ActorsAsync(Guid? chain = null, CancellationToken cancellationToken = default)
     {
         var chainKey = chain ?? tenant.RequireOrg();
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        await using var db = await ChainReaderAsync(chain, cancellationToken);
         var ids = await db.AuditEvents.Where(e => e.ChainKey == chainKey && e.ActorId != null).Select(e => e.ActorId!.Value).Distinct().ToListAsync(cancellationToken);
         var names = await ActorNamesAsync(ids, cancellationToken);
         return ids.Select(id => new AuditActor(id, names.GetValueOrDefault(id) ?? id.ToString())).OrderBy(a => a.Name, StringComparer.CurrentCultureIgnoreCase).ToList();

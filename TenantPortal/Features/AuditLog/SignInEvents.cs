@@ -28,13 +28,12 @@ public sealed class SignInEvents(DbContextOptions<PortalDbContext> options)
             cancellationToken);
     }
 
-    /// <summary>The person's own latest platform events, newest first (row-level security admits only their own).</summary>
+    /// <summary>The person's own latest platform events, newest first (the view own_platform_events admits only their own).</summary>
     public async Task<List<AuditEvent>> HistoryAsync(Guid userId, int count = 20, CancellationToken cancellationToken = default)
     {
         var tenant = new TenantContext();
         tenant.SignIn(userId);
         await using var db = new PortalDbContext(options, tenant);
-        return await db.AuditEvents.Where(e => e.OrgId == null && e.ActorId == userId)
-            .OrderByDescending(e => e.OccurredAt).Take(count).AsNoTracking().ToListAsync(cancellationToken);
+        return await db.AuditEvents.FromSql($"SELECT * FROM own_platform_events ORDER BY seq DESC LIMIT {count}").AsNoTracking().ToListAsync(cancellationToken);
     }
 }

@@ -195,6 +195,31 @@ $$;
 CREATE OR REPLACE FUNCTION app.utc_day(t timestamptz) RETURNS date
 LANGUAGE sql IMMUTABLE AS $$ SELECT (t AT TIME ZONE 'UTC')::date $$;
 
+-- The one audit chain this context reads: the one chosen with app.view_audit_chain, else the active organization's
+-- for its owners and admins, else none. The audit policy is "chain_key = this", a single equality, so a query that
+-- relies on row-level security alone still walks the chain's (chain_key, seq) index instead of every event. One
+-- signature check for all three settings.
+CREATE OR REPLACE FUNCTION app.audit_chain() RETURNS uuid
+LANGUAGE sql STABLE AS $$
+    SELECT CASE WHEN app.context_is_valid() THEN coalesce(
+        NULLIF(pg_catalog.current_setting('app.audit_chain', true), '')::uuid,
+        CASE WHEN pg_catalog.current_setting('app.current_org_role', true) IN ('owner', 'admin')
+             THEN NULLIF(pg_catalog.current_setting('app.current_org_id', true), '')::uuid END) END;
+$$;
+
+-- Chooses the chain this connection's context reads (until the next context is entered): platform admins any chain,
+-- the organization's owners and admins their own. Refused for anyone else, and the context is left as it was.
+CREATE OR REPLACE FUNCTION app.view_audit_chain(p_chain uuid) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+BEGIN
+    IF p_chain IS NULL OR NOT (app.is_platform_admin() OR (p_chain = app.current_org_id() AND app.current_org_can_manage())) THEN
+        RAISE EXCEPTION 'not allowed to read this audit chain' USING ERRCODE = '42501';
+    END IF;
+    PERFORM set_config('app.audit_chain', p_chain::text, false);
+    PERFORM set_config('app.context_signature', app.context_signature(), false);
+END;
+$$;
+
 -- Every organization, for the platform admins' audit view; refused for anyone else.
 CREATE OR REPLACE FUNCTION app.platform_organizations() RETURNS TABLE (id uuid, name text)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = '' AS $$
@@ -208,5 +233,5 @@ $$;
 
 GRANT EXECUTE ON FUNCTION
     app.record_event(text, text, text, jsonb, text, text), app.verify_audit_chain(uuid), app.utc_day(timestamptz),
-    app.platform_organizations()
+    app.platform_organizations(), app.audit_chain(), app.view_audit_chain(uuid)
 TO portal_app;

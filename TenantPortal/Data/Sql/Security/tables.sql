@@ -56,11 +56,9 @@ CALL app.secure_project_table('api_keys', 'api_key');
 CALL app.reset_table_security('user_subscriptions');
 CREATE POLICY own_row ON user_subscriptions FOR SELECT TO portal_app USING (user_id = (SELECT app.current_user_id()));
 
--- The audit log: organization owners and admins read their organization's events; platform admins read everything;
--- everyone reads their own platform events (their sign-ins). Nobody writes rows but app.append_audit_event.
+-- The audit log, one chain at a time (app.audit_chain): organization owners and admins read their organization's
+-- events; platform admins the chain they choose (app.view_audit_chain); everyone their own sign-ins through the
+-- view own_platform_events. Nobody writes rows but app.append_audit_event.
 CALL app.reset_table_security('audit_events');
-CREATE POLICY tenant_isolation ON audit_events FOR SELECT TO portal_app USING (
-    (org_id = (SELECT app.current_org_id()) AND (SELECT app.current_org_can_manage()))
-    OR (SELECT app.is_platform_admin())
-    OR (org_id IS NULL AND actor_id = (SELECT app.current_user_id())));
+CREATE POLICY tenant_isolation ON audit_events FOR SELECT TO portal_app USING (chain_key = (SELECT app.audit_chain()));
 CALL app.reset_table_security('audit_chain_heads');

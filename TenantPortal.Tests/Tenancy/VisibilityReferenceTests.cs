@@ -32,6 +32,7 @@ public sealed class VisibilityReferenceTests(DatabaseFixture fixture) : IClassFi
         ["api_keys"] = "org_id = @org AND (@manager OR workspace_id = ANY (@ws)) AND (@person OR project_id = @project)",
         ["user_subscriptions"] = "user_id = @user",
         ["audit_events"] = "chain_key = @chain",
+        ["audit_daily_counts"] = "chain_key = @chain",
         ["own_platform_events"] = "chain_key = '00000000-0000-0000-0000-000000000000' AND actor_id = @user",
     };
 

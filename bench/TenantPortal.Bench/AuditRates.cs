@@ -10,7 +10,7 @@ namespace TenantPortal.Bench;
 /// <summary>
 /// The audit log's bulk work at 1.6 M events in one chain, through the app's own services as the organization's owner:
 /// chain verification (events per second; a 2,010-event chain in the same run as the baseline) and export as CSV
-/// (rows per second and the managed heap's peak above its start, for the first 10,000 rows and for the whole chain).
+/// (rows per second and the managed heap's peak above its start, for about 10,000 rows and for the whole chain).
 /// </summary>
 internal static class AuditRates
 {
@@ -27,12 +27,17 @@ internal static class AuditRates
 
         var small = await AuditOfAsync(provider, smallOwner);
         var big = await AuditOfAsync(provider, owner);
+        // The exporter's first use (query compilation, JIT) is not what is measured.
+        await ExportAsync(small, new AuditFilter());
+        // An export of about ten thousand rows: two days of the big chain (an event every 15 seconds), long ago, where
+        // no other organization has events (the generated small chains are all recent, which would skew the estimate).
+        var twoDays = new AuditFilter { From = DateTime.UtcNow.Date.AddDays(-200), To = DateTime.UtcNow.Date.AddDays(-199) };
         return
         [
             await TimeAsync($"Verify a chain of {IsolationData.OtherChainEvents:N0} events (baseline)", async () => (await small.VerifyAsync()).Events),
             await TimeAsync($"Verify the chain of {IsolationData.BigChainEvents:N0} events", async () => (await big.VerifyAsync()).Events),
-            await TimeAsync("Export CSV, the first 10,000 rows", () => ExportAsync(big, 10_000)),
-            await TimeAsync($"Export CSV, all {IsolationData.BigChainEvents:N0} rows", () => ExportAsync(big, int.MaxValue)),
+            await TimeAsync("Export CSV, two days (about 10,000 rows)", () => ExportAsync(big, twoDays)),
+            await TimeAsync($"Export CSV, the whole chain ({IsolationData.BigChainEvents / 1_000_000.0:0.#} M rows)", () => ExportAsync(big, new AuditFilter())),
         ];
     }
 
@@ -44,10 +49,10 @@ internal static class AuditRates
         return scope.ServiceProvider.GetRequiredService<AuditLogService>();
     }
 
-    private static async Task<long> ExportAsync(AuditLogService audit, int rows)
+    private static async Task<long> ExportAsync(AuditLogService audit, AuditFilter filter)
     {
         await using var sink = new CountingStream();
-        return await AuditExport.WriteAsync(AuditExport.Csv, audit.StreamAsync(new AuditFilter()).Take(rows), sink, CancellationToken.None);
+        return await AuditExport.WriteAsync(AuditExport.Csv, audit.StreamAsync(filter), sink, CancellationToken.None);
     }
 
     private static async Task<Rate> TimeAsync(string name, Func<Task<long>> work)

@@ -159,6 +159,57 @@ public sealed class AuditChainTests(DatabaseFixture fixture) : IClassFixture<Dat
         Assert.Equal(0, await Tenants.CountAsync(platform, "SELECT count(*) FROM audit_events"));
     }
 
+    [Fact]
+    public async Task Daily_counts_match_the_events_of_every_chain()
+    {
+        var world = await TwoTenants.CreateAsync(Db);
+        await using (var owner = await Tenants.OpenAsync(Db, world.OwnerA, world.OrgA))
+        {
+            await Tenants.ExecuteAsync(owner, "SELECT app.record_event('export', 'audit_events', NULL, '{}'::jsonb)");
+            await Tenants.ExecuteAsync(owner, "SELECT app.record_event('read')");
+        }
+
+        await using (var session = await Tenants.OpenAsync(Db, world.MemberA))
+        {
+            await Tenants.ExecuteAsync(session, "SELECT app.record_event('login')");
+        }
+
+        // Every chain, day, action and entity type: the kept count equals the events' own count, both ways round.
+        const string events = "SELECT chain_key, app.utc_day(occurred_at) AS day, action, coalesce(entity_type, '') AS entity_type, count(*) AS events FROM audit_events GROUP BY 1, 2, 3, 4";
+        const string kept = "SELECT chain_key, day, action, entity_type, events FROM audit_daily_counts";
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(Db.AdminConnectionString, $"SELECT count(*) FROM (({events}) EXCEPT ({kept})) d"));
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(Db.AdminConnectionString, $"SELECT count(*) FROM (({kept}) EXCEPT ({events})) d"));
+        Assert.True(await Sql.ScalarAsync<long>(Db.AdminConnectionString, "SELECT count(*) FROM audit_daily_counts WHERE chain_key = @a", ("a", world.OrgA)) >= 3);
+
+        // Requests read them as they read the log (one chain) and cannot write them.
+        await using var member = await Tenants.OpenAsync(Db, world.MemberA, world.OrgA);
+        Assert.Equal(0, await Tenants.CountAsync(member, "SELECT count(*) FROM audit_daily_counts"));
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => Tenants.ExecuteAsync(member, "UPDATE audit_daily_counts SET events = events + 1"));
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
+    }
+
+    [Fact]
+    public async Task Text_search_finds_only_in_the_chain_the_context_reads()
+    {
+        var world = await TwoTenants.CreateAsync(Db);
+        const string search = "SELECT count(*) FROM app.audit_text_matches('%only-at-globex%')";
+        await using (var globex = await Tenants.OpenAsync(Db, world.OwnerB, world.OrgB))
+        {
+            await Tenants.ExecuteAsync(globex, """SELECT app.record_event('note', NULL, NULL, '{"text": "only-at-globex"}'::jsonb)""");
+            Assert.Equal(1, await Tenants.CountAsync(globex, search));
+        }
+
+        await using (var acme = await Tenants.OpenAsync(Db, world.OwnerA, world.OrgA))
+        {
+            Assert.Equal(0, await Tenants.CountAsync(acme, search));
+            Assert.True(await Tenants.CountAsync(acme, "SELECT count(*) FROM app.audit_text_matches('%')") > 0);
+        }
+
+        // A member reads no chain, so finds nothing, not even in their own organization's.
+        await using var member = await Tenants.OpenAsync(Db, world.MemberA, world.OrgA);
+        Assert.Equal(0, await Tenants.CountAsync(member, "SELECT count(*) FROM app.audit_text_matches('%')"));
+    }
+
     private async Task<long> CountAsync(Guid org) =>
         await Sql.ScalarAsync<long>(Db.AdminConnectionString, "SELECT count(*) FROM audit_events WHERE org_id = @o", ("o", org));
 

@@ -63,6 +63,9 @@ BEGIN
 
     INSERT INTO public.audit_events SELECT v_event.*;
     UPDATE public.audit_chain_heads SET seq = v_event.seq, hash = v_event.hash WHERE chain_key = v_chain;
+    INSERT INTO public.audit_daily_counts AS c (chain_key, day, action, entity_type, events)
+    VALUES (v_chain, app.utc_day(v_event.occurred_at), p_action, coalesce(p_entity_type, ''), 1)
+    ON CONFLICT (chain_key, day, action, entity_type) DO UPDATE SET events = c.events + 1;
     RETURN v_event.seq;
 END;
 $$;
@@ -220,6 +223,23 @@ BEGIN
 END;
 $$;
 
+-- The events of the context's chain (app.audit_chain) whose details contain the pattern (ILIKE, escape \), by seq.
+-- Runs as the owner so the trigram index serves it; it admits nothing the audit policy would not. The search is
+-- planned for the pattern at hand (EXECUTE), since whether the index helps depends on it; callers join on seq, and
+-- the small row estimate has the planner probe the log by key rather than walk it.
+CREATE OR REPLACE FUNCTION app.audit_text_matches(p_pattern text) RETURNS SETOF bigint
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = '' ROWS 50 AS $$
+DECLARE
+    v_chain uuid := app.audit_chain();
+BEGIN
+    IF v_chain IS NULL OR p_pattern IS NULL THEN
+        RETURN;
+    END IF;
+    RETURN QUERY EXECUTE 'SELECT e.seq FROM public.audit_events e WHERE e.chain_key = $1 AND e.details::text ILIKE $2 ESCAPE ''\'''
+        USING v_chain, p_pattern;
+END;
+$$;
+
 -- Every organization, for the platform admins' audit view; refused for anyone else.
 CREATE OR REPLACE FUNCTION app.platform_organizations() RETURNS TABLE (id uuid, name text)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = '' AS $$
@@ -233,5 +253,5 @@ $$;
 
 GRANT EXECUTE ON FUNCTION
     app.record_event(text, text, text, jsonb, text, text), app.verify_audit_chain(uuid), app.utc_day(timestamptz),
-    app.platform_organizations(), app.audit_chain(), app.view_audit_chain(uuid)
+    app.platform_organizations(), app.audit_chain(), app.view_audit_chain(uuid), app.audit_text_matches(text)
 TO portal_app;

@@ -62,3 +62,6 @@ CREATE POLICY own_row ON user_subscriptions FOR SELECT TO portal_app USING (user
 CALL app.reset_table_security('audit_events');
 CREATE POLICY tenant_isolation ON audit_events FOR SELECT TO portal_app USING (chain_key = (SELECT app.audit_chain()));
 CALL app.reset_table_security('audit_chain_heads');
+-- The log's daily counts: the same chain as the log.
+CALL app.reset_table_security('audit_daily_counts');
+CREATE POLICY tenant_isolation ON audit_daily_counts FOR SELECT TO portal_app USING (chain_key = (SELECT app.audit_chain()));

@@ -127,6 +127,18 @@ public sealed class ConnectionStringRulesTests
         ConnectionStringRules.Validate("Portal", connectionString);
 
     [Fact]
+    public void Requests_prepare_what_they_repeat_and_plan_it_for_its_values_unless_configured_otherwise()
+    {
+        var requests = new Npgsql.NpgsqlConnectionStringBuilder(ConnectionStringRules.ForRequests("Host=db;Username=portal_app;Options=-c work_mem=8MB"));
+        Assert.Equal(64, requests.MaxAutoPrepare);
+        Assert.Equal("-c work_mem=8MB -c plan_cache_mode=force_custom_plan", requests.Options);
+
+        var configured = new Npgsql.NpgsqlConnectionStringBuilder(ConnectionStringRules.ForRequests("Host=db;Username=portal_app;Max Auto Prepare=0"));
+        Assert.Equal(0, configured.MaxAutoPrepare);
+        Assert.Null(configured.Options);
+    }
+
+    [Fact]
     public void A_malformed_connection_string_is_a_startup_error_not_a_crash()
     {
         var error = Assert.Throws<StartupException>(() => ConnectionStringRules.Validate("PortalMigrations", "Host=db;Bogus Option=1"));

@@ -7,15 +7,26 @@ public sealed class ContextTests(DatabaseFixture fixture) : IClassFixture<Databa
 {
     private TestDatabase Db => fixture.Database;
 
-    [Fact]
-    public async Task Context_does_not_survive_the_return_of_a_connection_to_the_pool()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Context_does_not_survive_the_return_of_a_connection_to_the_pool(bool autoPrepare)
     {
+        // With prepared statements on the connection (the app auto-prepares), Npgsql's reset keeps them and runs
+        // RESET ALL instead of DISCARD ALL: the context must be gone all the same.
         var world = await TwoTenants.CreateAsync(Db);
-        var onePool = new NpgsqlConnectionStringBuilder(Db.AppConnectionString) { MaxPoolSize = 1, ApplicationName = "pool-test" }.ConnectionString;
+        var onePool = new NpgsqlConnectionStringBuilder(Db.AppConnectionString)
+        {
+            MaxPoolSize = 1, ApplicationName = $"pool-test-{autoPrepare}", MaxAutoPrepare = autoPrepare ? 10 : 0, AutoPrepareMinUsages = 2,
+        }.ConnectionString;
         int firstPid;
         await using (var a = await Tenants.OpenAsync(Db, world.OwnerA, world.OrgA, onePool))
         {
-            Assert.True(await Tenants.CountAsync(a, "SELECT count(*) FROM workspaces") > 0, "positive control: A's context sees its workspaces");
+            for (var i = 0; i < 3; i++)
+            {
+                Assert.True(await Tenants.CountAsync(a, "SELECT count(*) FROM workspaces") > 0, "positive control: A's context sees its workspaces");
+            }
+
             firstPid = a.ProcessID;
         }
 
@@ -23,6 +34,7 @@ public sealed class ContextTests(DatabaseFixture fixture) : IClassFixture<Databa
         await reused.OpenAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal(firstPid, reused.ProcessID); // the same physical connection came back from the pool
+        Assert.Equal(autoPrepare, await Tenants.CountAsync(reused, "SELECT count(*) FROM pg_prepared_statements") > 0);
         Assert.Equal(0, await Tenants.CountAsync(reused, "SELECT count(*) FROM workspaces"));
         Assert.Equal(0, await Tenants.CountAsync(reused, "SELECT count(*) FROM organizations"));
     }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Npgsql;
+using TenantPortal.Hosting;
 
 namespace TenantPortal.Bench;
 
@@ -79,8 +80,11 @@ internal static class IsolationBench
         return database;
     }
 
-    private static async Task MeasureAsync(Roles database, string? only, bool write)
+    private static async Task MeasureAsync(Roles roles, string? only, bool write)
     {
+        // Both sides connect as the app does (ConnectionStringRules.ForRequests: statements the app repeats are
+        // prepared on each pooled connection); the difference measured is row-level security and its context.
+        var database = roles with { Peer = ConnectionStringRules.ForRequests(roles.Peer), App = ConnectionStringRules.ForRequests(roles.App) };
         var (org, owner, workspace, project) = (IsolationData.Org(0), IsolationData.Owner(0), IsolationData.Workspace(0, 0), IsolationData.Project(3));
         await using var peer = await OpenAsync(database.Peer);
         await using var app = await OpenAsync(database.App);

@@ -114,6 +114,7 @@ public sealed class ConnectionStringRulesTests
     [InlineData("Host=db;Username=portal_app;No Reset On Close=true")]
     [InlineData("Host=db;Username=portal_app;Multiplexing=true")]
     [InlineData("Host=db;Username=portal_app;NoResetOnClose=true")]
+    [InlineData("Host=db;Username=portal_app;Max Auto Prepare=20")]
     public void Options_that_keep_session_settings_across_requests_are_refused(string connectionString)
     {
         var error = Assert.Throws<StartupException>(() => ConnectionStringRules.Validate("Portal", connectionString));
@@ -125,18 +126,6 @@ public sealed class ConnectionStringRulesTests
     [InlineData("Host=db;Username=portal_app;No Reset On Close=false;Multiplexing=false")]
     public void Ordinary_connection_strings_pass(string connectionString) =>
         ConnectionStringRules.Validate("Portal", connectionString);
-
-    [Fact]
-    public void Requests_prepare_what_they_repeat_and_plan_it_for_its_values_unless_configured_otherwise()
-    {
-        var requests = new Npgsql.NpgsqlConnectionStringBuilder(ConnectionStringRules.ForRequests("Host=db;Username=portal_app;Options=-c work_mem=8MB"));
-        Assert.Equal(64, requests.MaxAutoPrepare);
-        Assert.Equal("-c work_mem=8MB -c plan_cache_mode=force_custom_plan", requests.Options);
-
-        var configured = new Npgsql.NpgsqlConnectionStringBuilder(ConnectionStringRules.ForRequests("Host=db;Username=portal_app;Max Auto Prepare=0"));
-        Assert.Equal(0, configured.MaxAutoPrepare);
-        Assert.Null(configured.Options);
-    }
 
     [Fact]
     public void A_malformed_connection_string_is_a_startup_error_not_a_crash()

@@ -70,13 +70,14 @@ public sealed class CatalogTests(DatabaseFixture fixture) : IClassFixture<Databa
     }
 
     [Fact]
-    public async Task No_routine_is_callable_by_public_and_every_security_definer_routine_fixes_its_search_path()
+    public async Task No_routine_is_callable_by_public_and_every_security_definer_routine_searches_pg_catalog_then_pg_temp()
     {
         var routines = await Sql.ColumnAsync(fixture.Database.AdminConnectionString, """
             SELECT p.proname || CASE WHEN p.prosecdef THEN ' definer' ELSE '' END
                    || CASE WHEN p.proacl IS NULL OR EXISTS (SELECT 1 FROM aclexplode(p.proacl) a WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE')
                            THEN ' public' ELSE '' END
-                   || CASE WHEN p.prosecdef AND NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c LIKE 'search_path=%')
+                   -- pg_temp named last: left out, a caller's temporary types (a domain named text, say) would be found first.
+                   || CASE WHEN p.prosecdef AND NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c = 'search_path=pg_catalog, pg_temp')
                            THEN ' open-search-path' ELSE '' END
             FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname IN ('app', 'public')
             """);

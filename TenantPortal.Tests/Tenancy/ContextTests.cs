@@ -7,26 +7,17 @@ public sealed class ContextTests(DatabaseFixture fixture) : IClassFixture<Databa
 {
     private TestDatabase Db => fixture.Database;
 
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task Context_does_not_survive_the_return_of_a_connection_to_the_pool(bool autoPrepare)
+    [Fact]
+    public async Task Context_does_not_survive_the_return_of_a_connection_to_the_pool()
     {
-        // With prepared statements on the connection (the app auto-prepares), Npgsql's reset keeps them and runs
-        // RESET ALL instead of DISCARD ALL: the context must be gone all the same.
         var world = await TwoTenants.CreateAsync(Db);
-        var onePool = new NpgsqlConnectionStringBuilder(Db.AppConnectionString)
-        {
-            MaxPoolSize = 1, ApplicationName = $"pool-test-{autoPrepare}", MaxAutoPrepare = autoPrepare ? 10 : 0, AutoPrepareMinUsages = 2,
-        }.ConnectionString;
+        var onePool = new NpgsqlConnectionStringBuilder(Db.AppConnectionString) { MaxPoolSize = 1, ApplicationName = "pool-test" }.ConnectionString;
         int firstPid;
         await using (var a = await Tenants.OpenAsync(Db, world.OwnerA, world.OrgA, onePool))
         {
-            for (var i = 0; i < 3; i++)
-            {
-                Assert.True(await Tenants.CountAsync(a, "SELECT count(*) FROM workspaces") > 0, "positive control: A's context sees its workspaces");
-            }
-
+            Assert.True(await Tenants.CountAsync(a, "SELECT count(*) FROM workspaces") > 0, "positive control: A's context sees its workspaces");
+            // A statement prepared by SQL in one request is gone before the next (the reset is DISCARD ALL).
+            await Tenants.ExecuteAsync(a, "PREPARE planted AS SELECT count(*) FROM workspaces");
             firstPid = a.ProcessID;
         }
 
@@ -34,9 +25,50 @@ public sealed class ContextTests(DatabaseFixture fixture) : IClassFixture<Databa
         await reused.OpenAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal(firstPid, reused.ProcessID); // the same physical connection came back from the pool
-        Assert.Equal(autoPrepare, await Tenants.CountAsync(reused, "SELECT count(*) FROM pg_prepared_statements") > 0);
+        Assert.Equal(0, await Tenants.CountAsync(reused, "SELECT count(*) FROM pg_prepared_statements"));
         Assert.Equal(0, await Tenants.CountAsync(reused, "SELECT count(*) FROM workspaces"));
         Assert.Equal(0, await Tenants.CountAsync(reused, "SELECT count(*) FROM organizations"));
+    }
+
+    [Fact]
+    public async Task A_callers_temporary_types_never_run_inside_the_owners_routines()
+    {
+        // The attack: temporary domains named like built-in types, whose check records who runs it. A SECURITY DEFINER
+        // routine that found them first would run the caller's code as portal_owner (and could read the secret).
+        var world = await TwoTenants.CreateAsync(Db);
+        await using var owner = await Tenants.OpenAsync(Db, world.OwnerA, world.OrgA);
+        await Tenants.ExecuteAsync(owner, """
+            CREATE FUNCTION pg_temp.spy(v pg_catalog.text) RETURNS boolean LANGUAGE sql
+                AS $$ SELECT pg_catalog.set_config('spy.ran_as', pg_catalog.current_setting('spy.ran_as', true) || ' ' || current_user, false) IS NOT NULL $$;
+            CREATE DOMAIN pg_temp.text AS pg_catalog.text CHECK (pg_temp.spy(VALUE));
+            CREATE DOMAIN pg_temp.uuid AS pg_catalog.uuid CHECK (pg_temp.spy(VALUE::pg_catalog.text));
+            CREATE DOMAIN pg_temp.bytea AS pg_catalog.bytea CHECK (pg_temp.spy(''));
+            CREATE DOMAIN pg_temp.inet AS pg_catalog.inet CHECK (pg_temp.spy(''));
+            """);
+        // Positive control: in the caller's own statements the trap springs (as the caller).
+        await Tenants.ExecuteAsync(owner, "SELECT 'x'::text, '00000000-0000-0000-0000-000000000000'::uuid");
+        Assert.Contains("portal_app", await Sql.ScalarAsync<string>(owner, "SELECT current_setting('spy.ran_as', true)"));
+
+        var failures = new List<string>();
+        foreach (var call in new[]
+        {
+            "SELECT count(*) FROM app.audit_text_matches('%x%')", "SELECT app.view_audit_chain(@o)", "SELECT app.record_event('read')",
+            "SELECT app.verify_audit_chain(@o)", "SELECT app.enter_user_context(@u, @o, '127.0.0.1', 'tests')",
+            "SELECT count(*) FROM own_platform_events", "UPDATE projects SET name = name || '' WHERE org_id = @o",
+        })
+        {
+            try
+            {
+                await Tenants.ExecuteAsync(owner, call, ("o", world.OrgA), ("u", world.OwnerA));
+            }
+            catch (PostgresException ex)
+            {
+                failures.Add($"{call}: {ex.SqlState} {ex.MessageText}");
+            }
+        }
+
+        Assert.DoesNotContain("portal_owner", await Sql.ScalarAsync<string>(owner, "SELECT current_setting('spy.ran_as', true)"));
+        Assert.Empty(failures); // the routines did their work with the built-in types
     }
 
     [Fact]

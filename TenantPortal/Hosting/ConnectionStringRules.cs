@@ -23,31 +23,17 @@ public static class ConnectionStringRules
             throw new StartupException($"ConnectionStrings:{name} sets 'No Reset On Close=true'. TenantPortal keeps tenant context in session settings, which must be reset when a connection returns to the pool: remove that option.");
         }
 
+        // With prepared statements on a connection Npgsql resets it without DEALLOCATE ALL, so a statement prepared by
+        // SQL in one request (PREPARE under the name of one of Npgsql's own) would run in the next request's context.
+        if (builder.MaxAutoPrepare > 0)
+        {
+            throw new StartupException($"ConnectionStrings:{name} sets 'Max Auto Prepare'. Prepared statements outlive the pool's reset (DISCARD ALL is then not used), so a statement planted in one request could run in the next one's tenant context: remove that option.");
+        }
+
         // Multiplexing shares one physical connection between commands, so session settings would be shared too.
         if (builder.Multiplexing)
         {
             throw new StartupException($"ConnectionStrings:{name} sets 'Multiplexing=true'. TenantPortal keeps tenant context in session settings, which multiplexing would share between requests: remove that option.");
         }
-    }
-
-    /// <summary>
-    /// The connection string requests use: statements the app repeats are prepared on each pooled connection (unless
-    /// the configuration says otherwise). Prepared statements spare every request the planning of its row-level
-    /// security; and with prepared statements on a connection Npgsql resets it on return to the pool with RESET ALL
-    /// (and the rest of DISCARD ALL but DEALLOCATE and DISCARD PLANS), which clears the tenant context as before while
-    /// the plans of the context-entry routine survive.
-    /// </summary>
-    public static string ForRequests(string connectionString)
-    {
-        var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        if (builder.MaxAutoPrepare == 0 && !connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase))
-        {
-            builder.MaxAutoPrepare = 64;
-            // Planned for their parameters every time (a plan for any organization can be a poor one for a big one):
-            // preparing saves parsing and rewriting (the policies included), not the planning that needs the values.
-            builder.Options = string.Join(' ', new[] { builder.Options, "-c plan_cache_mode=force_custom_plan" }.Where(o => !string.IsNullOrWhiteSpace(o)));
-        }
-
-        return builder.ConnectionString;
     }
 }

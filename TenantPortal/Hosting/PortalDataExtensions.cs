@@ -91,7 +91,7 @@ public static class PortalDataExtensions
     }
 
     internal static void ConfigurePortal(DbContextOptionsBuilder db, string connectionString) =>
-        db.UseNpgsql(ConnectionStringRules.ForRequests(connectionString))
+        db.UseNpgsql(connectionString)
             // Migrations are hand-written SQL (Data/Sql) without a model snapshot; a schema test guards model/database drift.
             .ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
 

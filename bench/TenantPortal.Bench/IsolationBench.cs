@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Npgsql;
-using TenantPortal.Hosting;
 
 namespace TenantPortal.Bench;
 
@@ -80,11 +79,8 @@ internal static class IsolationBench
         return database;
     }
 
-    private static async Task MeasureAsync(Roles roles, string? only, bool write)
+    private static async Task MeasureAsync(Roles database, string? only, bool write)
     {
-        // Both sides connect as the app does (ConnectionStringRules.ForRequests: statements the app repeats are
-        // prepared on each pooled connection); the difference measured is row-level security and its context.
-        var database = roles with { Peer = ConnectionStringRules.ForRequests(roles.Peer), App = ConnectionStringRules.ForRequests(roles.App) };
         var (org, owner, workspace, project) = (IsolationData.Org(0), IsolationData.Owner(0), IsolationData.Workspace(0, 0), IsolationData.Project(3));
         await using var peer = await OpenAsync(database.Peer);
         await using var app = await OpenAsync(database.App);
@@ -95,6 +91,19 @@ internal static class IsolationBench
             ["detail"] = "%Item 1234567 %", ["from"] = DateTimeOffset.UtcNow.AddDays(-30), ["to"] = DateTimeOffset.UtcNow.AddDays(-20),
             ["actions"] = new[] { "agent_update", "project_create" }, ["before"] = (long)IsolationData.BigChainEvents - 50 * 999,
         };
+
+        // Where page 99 of the project list ends, for the page that continues from it.
+        await using (var cursor = new NpgsqlCommand("""
+            SELECT lower(name), id FROM projects WHERE org_id = @o AND workspace_id = @w AND status <> 'archived'
+            ORDER BY lower(name), id OFFSET 2474 LIMIT 1
+            """, peer))
+        {
+            cursor.Parameters.AddWithValue("o", org);
+            cursor.Parameters.AddWithValue("w", workspace);
+            await using var reader = await cursor.ExecuteReaderAsync();
+            await reader.ReadAsync();
+            (parameters["afterName"], parameters["afterId"]) = (reader.GetString(0), reader.GetGuid(1));
+        }
 
         var results = new List<QueryResult>();
         foreach (var query in Queries.Where(q => only is null || q.Name.Contains(only, StringComparison.OrdinalIgnoreCase)))
@@ -156,6 +165,11 @@ internal static class IsolationBench
         new("Project list, page 100", """
             SELECT id, slug, name, status, tags, created_at FROM projects
             WHERE /*tenant*/org_id = @o AND workspace_id = @w AND/*end*/ status <> 'archived' ORDER BY lower(name), id OFFSET 2475 LIMIT 25
+            """),
+        new("Project list, page 100 from page 99's last row (seek)", """
+            SELECT id, slug, name, status, tags, created_at FROM projects
+            WHERE /*tenant*/org_id = @o AND workspace_id = @w AND/*end*/ status <> 'archived' AND (lower(name), id) > (@afterName, @afterId)
+            ORDER BY lower(name), id LIMIT 25
             """),
         new("Project list, count", """
             SELECT count(*) FROM projects WHERE /*tenant*/org_id = @o AND workspace_id = @w AND/*end*/ status <> 'archived'

@@ -179,5 +179,46 @@ public sealed class ProjectServiceTests(DatabaseFixture fixture) : IClassFixture
         Assert.Equal(0, (await circuit.Projects.PageAsync(new ProjectQuery(Search: "p\\_%"))).Total);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Paging_on_from_a_cursor_gives_the_pages_that_counting_gives(bool descending)
+    {
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        var owner = await Tenants.CreateUserAsync(Db, $"cursor-{tag}@example.com", plan: "max");
+        var org = await Tenants.CreateOrganizationAsync(Db, owner, $"cursor-{tag}", "Cursor");
+        var workspace = await Sql.ScalarAsync<Guid>(Db.AdminConnectionString, "SELECT id FROM workspaces WHERE org_id = @o", ("o", org));
+        await using (var connection = await Tenants.OpenAsync(Db, owner, org))
+        {
+            // Names that tie once lowered (the id decides), and an archived one the default filter leaves out.
+            await Sql.ExecuteAsync(connection, """
+                INSERT INTO projects (org_id, workspace_id, slug, name, status)
+                SELECT @o, @w, 'p_' || i, CASE WHEN i % 4 = 0 THEN 'Alpha' WHEN i % 4 = 1 THEN 'ALPHA' ELSE 'Project ' || (i % 23) END,
+                       CASE WHEN i = 5 THEN 'archived' ELSE 'active' END
+                FROM generate_series(1, 57) i
+                """, ("o", org), ("w", workspace));
+        }
+
+        await using var circuit = await circuits.OpenAsync(owner);
+        var counted = new List<Guid>();
+        var continued = new List<Guid>();
+        ProjectCursor? after = null;
+        for (var skip = 0; skip < 70; skip += 10)
+        {
+            counted.AddRange((await circuit.Projects.PageAsync(new ProjectQuery(Descending: descending, Skip: skip, Take: 10))).Rows.Select(r => r.Id));
+            var page = await circuit.Projects.PageAsync(new ProjectQuery(Descending: descending, Skip: skip, Take: 10, After: after));
+            continued.AddRange(page.Rows.Select(r => r.Id));
+            after = page.Next;
+        }
+
+        Assert.Equal(56, counted.Count);
+        Assert.Equal(counted.Distinct().Count(), counted.Count);
+        Assert.Equal(counted, continued);
+        // A cursor from the name order is not used for another order: the page is counted as before.
+        var byCreated = await circuit.Projects.PageAsync(new ProjectQuery(SortBy: ProjectQuery.ByCreated, Skip: 10, Take: 10, After: new ProjectCursor("zzz", Guid.Empty)));
+        Assert.Equal(10, byCreated.Rows.Count);
+        Assert.Null(byCreated.Next);
+    }
+
     public ValueTask DisposeAsync() => circuits.DisposeAsync();
 }

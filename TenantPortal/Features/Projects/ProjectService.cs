@@ -7,8 +7,13 @@ using TenantPortal.Tenancy;
 namespace TenantPortal.Features.Projects;
 
 /// <summary>What the project list shows: a status (null: all but archived; "all": every status), a tag, a text, an order and a page.</summary>
+/// <remarks>
+/// In name order a page can continue from <see cref="After"/> (the previous page's <see cref="ProjectPage.Next"/>): the
+/// database then seeks to it along the name index instead of counting past <see cref="Skip"/> rows, so the next page
+/// costs what the first does however far the list goes. Other orders, and jumps, use <see cref="Skip"/>.
+/// </remarks>
 public sealed record ProjectQuery(string? Status = null, string? Tag = null, string? Search = null,
-    string SortBy = ProjectQuery.ByName, bool Descending = false, int Skip = 0, int Take = 25)
+    string SortBy = ProjectQuery.ByName, bool Descending = false, int Skip = 0, int Take = 25, ProjectCursor? After = null)
 {
     public const string AllStatuses = "all";
     public const string ByName = "name";
@@ -20,7 +25,11 @@ public sealed record ProjectQuery(string? Status = null, string? Tag = null, str
 public sealed record ProjectRow(Guid Id, string Slug, string Name, string? Description, string Status, List<string> Tags,
     DateTimeOffset CreatedAt, DateTimeOffset? LastActivityAt);
 
-public sealed record ProjectPage(IReadOnlyList<ProjectRow> Rows, int Total);
+/// <summary>Where a page in name order ended: the last row's name as the database orders it (lower(name)) and its id.</summary>
+public sealed record ProjectCursor(string NameKey, Guid Id);
+
+/// <summary>One page, the total, and in name order the cursor the next page can continue from.</summary>
+public sealed record ProjectPage(IReadOnlyList<ProjectRow> Rows, int Total, ProjectCursor? Next = null);
 
 /// <summary>A project with what is in it: its agents and the keys that work now.</summary>
 public sealed record ProjectOverview(Project Project, string WorkspaceName, string? CreatedByEmail, int Agents = 0, int ActiveKeys = 0);
@@ -75,11 +84,28 @@ public sealed class ProjectService(IDbContextFactory<PortalDbContext> dbFactory,
 #pragma warning restore CA1304, CA1311
         };
 
-        var rows = await ordered.ThenBy(p => p.Id)
-            .Skip(Math.Max(query.Skip, 0)).Take(Math.Clamp(query.Take, 1, 200))
-            .Select(p => new ProjectRow(p.Id, p.Slug, p.Name, p.Description, p.Status, p.Tags, p.CreatedAt, p.LastActivityAt))
+        var take = Math.Clamp(query.Take, 1, 200);
+        var byName = query.SortBy is not (ProjectQuery.ByCreated or ProjectQuery.ByActivity or ProjectQuery.ByStatus);
+        IQueryable<Project> page = ordered.ThenBy(p => p.Id);
+        if (byName && query.After is { } after)
+        {
+            // A seek along (org_id, workspace_id, lower(name), id): rows after the cursor's, in the list's direction.
+#pragma warning disable CA1304, CA1311 // Translated to SQL lower(name), as above.
+            page = query.Descending
+                ? ordered.ThenByDescending(p => p.Id).Where(p => EF.Functions.LessThan(ValueTuple.Create(p.Name.ToLower(), p.Id), ValueTuple.Create(after.NameKey, after.Id)))
+                : page.Where(p => EF.Functions.GreaterThan(ValueTuple.Create(p.Name.ToLower(), p.Id), ValueTuple.Create(after.NameKey, after.Id)));
+        }
+        else
+        {
+            page = (query.Descending && byName ? ordered.ThenByDescending(p => p.Id) : page).Skip(Math.Max(query.Skip, 0));
+        }
+
+        var found = await page.Take(take)
+            .Select(p => new { Row = new ProjectRow(p.Id, p.Slug, p.Name, p.Description, p.Status, p.Tags, p.CreatedAt, p.LastActivityAt), NameKey = p.Name.ToLower() })
             .ToListAsync(cancellationToken);
-        return new ProjectPage(rows, total);
+#pragma warning restore CA1304, CA1311
+        var next = byName && found.Count == take ? new ProjectCursor(found[^1].NameKey, found[^1].Row.Id) : null;
+        return new ProjectPage(found.Select(f => f.Row).ToList(), total, next);
     }
 
     public async Task<ProjectOverview?> FindAsync(Guid id, CancellationToken cancellationToken = default)

@@ -3,7 +3,7 @@
 
 -- A signed-in person with no active organization: may list their memberships and create an organization.
 CREATE OR REPLACE FUNCTION app.enter_user_session(p_user_id uuid, p_client_ip text, p_user_agent text) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_admin boolean;
 BEGIN
@@ -20,7 +20,7 @@ $$;
 -- they are workspace admin and works in those where they are admin or member; a viewer only sees. Returns the role,
 -- which the application keeps in step with (and reads the workspace lists with app.current_*_workspace_ids).
 CREATE OR REPLACE FUNCTION app.enter_user_context(p_user_id uuid, p_org_id uuid, p_client_ip text, p_user_agent text) RETURNS text
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_role text;
     v_admin boolean;
@@ -62,7 +62,7 @@ $$;
 -- The key's use is noted at most once a minute, and with it the agent's activity.
 CREATE OR REPLACE FUNCTION app.enter_agent_context(p_key_hash bytea, p_client_ip text, p_user_agent text, p_at timestamptz DEFAULT NULL)
 RETURNS TABLE (key_id uuid, agent_id uuid, project_id uuid, workspace_id uuid, org_id uuid, capabilities text[])
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_now timestamptz := greatest(coalesce(p_at, now()), now());
     v_key public.api_keys;

@@ -28,7 +28,7 @@ CREATE OR REPLACE FUNCTION app.append_audit_event(
     p_org_id uuid, p_workspace_id uuid, p_project_id uuid, p_action text, p_entity_type text, p_entity_id text,
     p_details jsonb, p_status text DEFAULT 'success', p_error text DEFAULT NULL)
 RETURNS bigint
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_chain uuid := coalesce(p_org_id, '00000000-0000-0000-0000-000000000000');
     v_head public.audit_chain_heads;
@@ -104,7 +104,7 @@ $$;
 -- Row trigger: one event per changed row, in the same transaction. TG_ARGV: entity name, then optional action names
 -- for insert, update and delete. Updates that only move bookkeeping columns (last use, last activity) are no event.
 CREATE OR REPLACE FUNCTION app.audit_row_change() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_old jsonb := CASE WHEN TG_OP IN ('UPDATE', 'DELETE') THEN to_jsonb(OLD) END;
     v_new jsonb := CASE WHEN TG_OP IN ('INSERT', 'UPDATE') THEN to_jsonb(NEW) END;
@@ -139,7 +139,7 @@ $$;
 CREATE OR REPLACE FUNCTION app.record_event(p_action text, p_entity_type text DEFAULT NULL, p_entity_id text DEFAULT NULL,
     p_details jsonb DEFAULT '{}', p_status text DEFAULT 'success', p_error text DEFAULT NULL)
 RETURNS bigint
-LANGUAGE sql SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     SELECT app.append_audit_event(app.current_org_id(), NULL, app.current_project_id(), p_action, p_entity_type,
                                   p_entity_id, app.audit_redact(coalesce(p_details, '{}'::jsonb)), p_status, p_error);
 $$;
@@ -147,7 +147,7 @@ $$;
 -- Walks a chain from the start, recomputing every hash. Reports the first broken event, or the count and head hash.
 CREATE OR REPLACE FUNCTION app.verify_audit_chain(p_chain uuid)
 RETURNS TABLE (ok boolean, events bigint, head_hash text, broken_seq bigint, problem text)
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_event public.audit_events;
     v_prev bytea := '\x'::bytea;
@@ -213,7 +213,7 @@ $$;
 -- Chooses the chain this connection's context reads (until the next context is entered): platform admins any chain,
 -- the organization's owners and admins their own. Refused for anyone else, and the context is left as it was.
 CREATE OR REPLACE FUNCTION app.view_audit_chain(p_chain uuid) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF p_chain IS NULL OR NOT (app.is_platform_admin() OR (p_chain = app.current_org_id() AND app.current_org_can_manage())) THEN
         RAISE EXCEPTION 'not allowed to read this audit chain' USING ERRCODE = '42501';
@@ -228,7 +228,7 @@ $$;
 -- planned for the pattern at hand (EXECUTE), since whether the index helps depends on it; callers join on seq, and
 -- the small row estimate has the planner probe the log by key rather than walk it.
 CREATE OR REPLACE FUNCTION app.audit_text_matches(p_pattern text) RETURNS SETOF bigint
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = '' ROWS 50 AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp ROWS 50 AS $$
 DECLARE
     v_chain uuid := app.audit_chain();
 BEGIN
@@ -242,7 +242,7 @@ $$;
 
 -- Every organization, for the platform admins' audit view; refused for anyone else.
 CREATE OR REPLACE FUNCTION app.platform_organizations() RETURNS TABLE (id uuid, name text)
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF NOT app.is_platform_admin() THEN
         RAISE EXCEPTION 'only platform admins list every organization' USING ERRCODE = '42501';

@@ -26,7 +26,7 @@ $$;
 -- The caller's own organizations with their role and the workspaces they can see; the switcher lists these.
 CREATE OR REPLACE FUNCTION app.my_organizations()
 RETURNS TABLE (org_id uuid, slug text, name text, role text, workspace_id uuid, workspace_slug text, workspace_name text)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     SELECT o.id, o.slug, o.name, m.role, w.id, w.slug, w.name
     FROM public.org_members m
     JOIN public.organizations o ON o.id = m.org_id
@@ -41,7 +41,7 @@ $$;
 -- Creates an organization for the caller within their plan: the caller becomes owner and gets a "General" workspace.
 -- The caller's user row is locked first, so concurrent attempts by one user are serialized and the limit holds.
 CREATE OR REPLACE FUNCTION app.create_organization(p_slug text, p_name text) RETURNS uuid
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_user uuid := app.current_user_id();
     v_plan text;
@@ -75,7 +75,7 @@ $$;
 -- so concurrent demotions of two owners are serialized and the second one sees the first. Deleting the
 -- organization itself (its row is already gone in this transaction) removes every member.
 CREATE OR REPLACE FUNCTION app.keep_an_owner() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF OLD.role <> 'owner' OR OLD.status <> 'active'
        OR (TG_OP = 'UPDATE' AND NEW.role = 'owner' AND NEW.status = 'active') THEN
@@ -94,7 +94,7 @@ $$;
 
 -- Any member may leave the active organization (the last owner cannot). Their workspace memberships go with them.
 CREATE OR REPLACE FUNCTION app.leave_organization() RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF app.current_org_id() IS NULL THEN
         RAISE EXCEPTION 'no organization context' USING ERRCODE = '42501';

@@ -6,7 +6,7 @@
 -- the row lock serializes concurrent inserts of one organization, and the count after it sees every committed row.
 -- Raises plan_limit_<what>|<plan>|<limit> (invitations report as members).
 CREATE OR REPLACE FUNCTION app.enforce_plan_limit(p_org uuid, p_what text) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_plan text;
     v_limit integer;
@@ -42,7 +42,7 @@ END;
 $$;
 
 CREATE OR REPLACE FUNCTION app.enforce_plan_limit_trigger() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM app.enforce_plan_limit(NEW.org_id, TG_ARGV[0]);
     RETURN NEW;
@@ -53,7 +53,7 @@ $$;
 CREATE OR REPLACE FUNCTION app.org_usage()
 RETURNS TABLE (plan_code text, plan_name text, projects bigint, max_projects integer, members bigint,
                pending_invitations bigint, max_members integer, max_agents_per_project integer)
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RETURN QUERY
     SELECT p.code, p.name,
@@ -70,7 +70,7 @@ $$;
 -- Platform administration of plans. Every change is recorded on the platform chain (and, for an organization,
 -- by the organization's own audit trigger on its chain).
 CREATE OR REPLACE FUNCTION app.require_platform_admin() RETURNS void
-LANGUAGE plpgsql STABLE SET search_path = '' AS $$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF NOT app.is_platform_admin() THEN
         RAISE EXCEPTION 'only platform admins manage plans' USING ERRCODE = '42501';
@@ -80,7 +80,7 @@ $$;
 
 CREATE OR REPLACE FUNCTION app.admin_users(p_search text, p_limit integer DEFAULT 50)
 RETURNS TABLE (id uuid, email text, display_name text, plan_code text, owned_orgs bigint)
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM app.require_platform_admin();
     RETURN QUERY
@@ -96,7 +96,7 @@ $$;
 
 CREATE OR REPLACE FUNCTION app.admin_organizations(p_search text, p_limit integer DEFAULT 50)
 RETURNS TABLE (id uuid, slug text, name text, plan_code text, projects bigint, members bigint)
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM app.require_platform_admin();
     RETURN QUERY
@@ -111,7 +111,7 @@ END;
 $$;
 
 CREATE OR REPLACE FUNCTION app.admin_set_user_plan(p_user uuid, p_plan text) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_old text;
 BEGIN
@@ -125,7 +125,7 @@ END;
 $$;
 
 CREATE OR REPLACE FUNCTION app.admin_set_org_plan(p_org uuid, p_plan text) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_old text;
 BEGIN

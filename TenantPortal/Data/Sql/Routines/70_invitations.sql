@@ -3,7 +3,7 @@
 -- What a token's holder may learn before accepting: the organization, the invited address and the state.
 CREATE OR REPLACE FUNCTION app.invitation_preview(p_token_hash bytea)
 RETURNS TABLE (org_id uuid, org_name text, email text, role text, invited_by_email text, expires_at timestamptz, state text)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     SELECT i.org_id, o.name, i.email, i.role, u.email::text, i.expires_at,
            CASE WHEN i.revoked_at IS NOT NULL THEN 'revoked'
                 WHEN i.accepted_at IS NOT NULL THEN 'used'
@@ -18,7 +18,7 @@ $$;
 -- Accepts an invitation for the signed-in caller, whose email must match. Refusals raise
 -- invitation_<not_found|revoked|used|expired|wrong_user> and change nothing.
 CREATE OR REPLACE FUNCTION app.accept_invitation(p_token_hash bytea) RETURNS uuid
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_user uuid := app.current_user_id();
     v_invitation public.org_invitations;

@@ -2,7 +2,7 @@
 
 -- New projects are counted against the organization's plan; max_agents defaults to (and may not exceed) the plan's limit.
 CREATE OR REPLACE FUNCTION app.project_limits() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_plan text;
     v_limit integer;
@@ -27,7 +27,7 @@ $$;
 -- The project's row is locked while counting, so concurrent creations cannot pass its limit: the smaller of the
 -- project's own agent limit and its organization's plan limit. Raises agent_limit|<n> or plan_limit_agents|<plan>|<n>.
 CREATE OR REPLACE FUNCTION app.enforce_agent_limit() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_project_limit integer;
     v_plan text;

@@ -150,10 +150,7 @@ public sealed class ProjectServiceTests(DatabaseFixture fixture) : IClassFixture
     [Fact]
     public async Task Pages_sort_and_filter_on_the_server()
     {
-        var tag = Guid.NewGuid().ToString("N")[..8];
-        var owner = await Tenants.CreateUserAsync(Db, $"many-{tag}@example.com", plan: "max");
-        var org = await Tenants.CreateOrganizationAsync(Db, owner, $"many-{tag}", "Many");
-        var workspace = await Sql.ScalarAsync<Guid>(Db.AdminConnectionString, "SELECT id FROM workspaces WHERE org_id = @o", ("o", org));
+        var (owner, org, workspace) = await MaxOrganizationAsync("many", "Many");
         await using (var connection = await Tenants.OpenAsync(Db, owner, org))
         {
             await Sql.ExecuteAsync(connection, """
@@ -184,10 +181,7 @@ public sealed class ProjectServiceTests(DatabaseFixture fixture) : IClassFixture
     [InlineData(true)]
     public async Task Paging_on_from_a_cursor_gives_the_pages_that_counting_gives(bool descending)
     {
-        var tag = Guid.NewGuid().ToString("N")[..8];
-        var owner = await Tenants.CreateUserAsync(Db, $"cursor-{tag}@example.com", plan: "max");
-        var org = await Tenants.CreateOrganizationAsync(Db, owner, $"cursor-{tag}", "Cursor");
-        var workspace = await Sql.ScalarAsync<Guid>(Db.AdminConnectionString, "SELECT id FROM workspaces WHERE org_id = @o", ("o", org));
+        var (owner, org, workspace) = await MaxOrganizationAsync("cursor", "Cursor");
         await using (var connection = await Tenants.OpenAsync(Db, owner, org))
         {
             // Names that tie once lowered (the id decides), and an archived one the default filter leaves out.
@@ -218,6 +212,16 @@ public sealed class ProjectServiceTests(DatabaseFixture fixture) : IClassFixture
         var byCreated = await circuit.Projects.PageAsync(new ProjectQuery(SortBy: ProjectQuery.ByCreated, Skip: 10, Take: 10, After: new ProjectCursor("zzz", Guid.Empty)));
         Assert.Equal(10, byCreated.Rows.Count);
         Assert.Null(byCreated.Next);
+    }
+
+    /// <summary>An owner on the Max plan, their organization and its one workspace, for lists of many projects.</summary>
+    private async Task<(Guid Owner, Guid Org, Guid Workspace)> MaxOrganizationAsync(string slug, string name)
+    {
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        var owner = await Tenants.CreateUserAsync(Db, $"{slug}-{tag}@example.com", plan: "max");
+        var org = await Tenants.CreateOrganizationAsync(Db, owner, $"{slug}-{tag}", name);
+        var workspace = await Sql.ScalarAsync<Guid>(Db.AdminConnectionString, "SELECT id FROM workspaces WHERE org_id = @o", ("o", org));
+        return (owner, org, workspace);
     }
 
     public ValueTask DisposeAsync() => circuits.DisposeAsync();

@@ -94,8 +94,8 @@ internal static class IsolationBench
 
         // Where page 99 of the project list ends, for the page that continues from it.
         await using (var cursor = new NpgsqlCommand("""
-            SELECT lower(name), id FROM projects WHERE org_id = @o AND workspace_id = @w AND status <> 'archived'
-            ORDER BY lower(name), id OFFSET 2474 LIMIT 1
+            SELECT name_key, id FROM projects WHERE org_id = @o AND workspace_id = @w AND status <> 'archived'
+            ORDER BY name_key, id OFFSET 2474 LIMIT 1
             """, peer))
         {
             cursor.Parameters.AddWithValue("o", org);
@@ -160,29 +160,29 @@ internal static class IsolationBench
     [
         new("Project list, first page by name", """
             SELECT id, slug, name, status, tags, created_at FROM projects
-            WHERE /*tenant*/org_id = @o AND workspace_id = @w AND/*end*/ status <> 'archived' ORDER BY lower(name), id LIMIT 25
+            WHERE /*tenant*/org_id = @o AND workspace_id = @w AND/*end*/ status <> 'archived' ORDER BY name_key, id LIMIT 25
             """),
         new("Project list, page 100", """
             SELECT id, slug, name, status, tags, created_at FROM projects
-            WHERE /*tenant*/org_id = @o AND workspace_id = @w AND/*end*/ status <> 'archived' ORDER BY lower(name), id OFFSET 2475 LIMIT 25
+            WHERE /*tenant*/org_id = @o AND workspace_id = @w AND/*end*/ status <> 'archived' ORDER BY name_key, id OFFSET 2475 LIMIT 25
             """),
         new("Project list, page 100 from page 99's last row (seek)", """
             SELECT id, slug, name, status, tags, created_at FROM projects
-            WHERE /*tenant*/org_id = @o AND workspace_id = @w AND/*end*/ status <> 'archived' AND (lower(name), id) > (@afterName, @afterId)
-            ORDER BY lower(name), id LIMIT 25
+            WHERE /*tenant*/org_id = @o AND workspace_id = @w AND/*end*/ status <> 'archived' AND (name_key, id) > (@afterName, @afterId)
+            ORDER BY name_key, id LIMIT 25
             """),
         new("Project list, count", """
             SELECT count(*) FROM projects WHERE /*tenant*/org_id = @o AND workspace_id = @w AND/*end*/ status <> 'archived'
             """),
         new("Project list, tag filter", """
             SELECT id, name FROM projects
-            WHERE /*tenant*/org_id = @o AND workspace_id = @w AND/*end*/ status <> 'archived' AND @tag = ANY (tags) ORDER BY lower(name), id LIMIT 25
+            WHERE /*tenant*/org_id = @o AND workspace_id = @w AND/*end*/ status <> 'archived' AND @tag = ANY (tags) ORDER BY name_key, id LIMIT 25
             """),
         new("Project list, text filter", """
             SELECT id, name FROM projects
             WHERE /*tenant*/org_id = @o AND workspace_id = @w AND/*end*/ status <> 'archived'
               AND (name ILIKE @text ESCAPE '\' OR slug ILIKE @text ESCAPE '\' OR coalesce(description, '') ILIKE @text ESCAPE '\')
-            ORDER BY lower(name), id LIMIT 25
+            ORDER BY name_key, id LIMIT 25
             """),
         new("Project overview counts", """
             SELECT status, count(*) FROM projects WHERE /*tenant*/org_id = @o AND workspace_id = @w AND/*end*/ true GROUP BY status

@@ -8,6 +8,9 @@ public sealed class Project : ITenantEntity
     public Guid Id { get; set; }
     public string Slug { get; set; } = "";
     public string Name { get; set; } = "";
+
+    /// <summary>lower(name), kept by the database (app.project_name_key): the list's sort key.</summary>
+    public string NameKey { get; private set; } = "";
     public string? Description { get; set; }
     public string Status { get; set; } = ProjectStatus.Active;
     public int? MaxAgents { get; set; }

@@ -12,6 +12,7 @@ internal sealed class ProjectConfiguration : IEntityTypeConfiguration<Project>
         builder.HasKey(p => new { p.OrgId, p.Id });
         builder.Property(p => p.Id).HasDefaultValueSql("gen_random_uuid()");
         builder.Property(p => p.Status).HasDefaultValue(ProjectStatus.Active);
+        builder.Property(p => p.NameKey).ValueGeneratedOnAddOrUpdate();
         builder.Property(p => p.Tags).HasColumnType("text[]");
         builder.Property(p => p.Metadata).HasColumnType("jsonb");
         builder.Property(p => p.CreatedAt).HasDefaultValueSql("now()").ValueGeneratedOnAdd();

@@ -25,7 +25,7 @@ public sealed record ProjectQuery(string? Status = null, string? Tag = null, str
 public sealed record ProjectRow(Guid Id, string Slug, string Name, string? Description, string Status, List<string> Tags,
     DateTimeOffset CreatedAt, DateTimeOffset? LastActivityAt);
 
-/// <summary>Where a page in name order ended: the last row's name as the database orders it (lower(name)) and its id.</summary>
+/// <summary>Where a page in name order ended: the last row's sort key (projects.name_key, lower(name)) and its id.</summary>
 public sealed record ProjectCursor(string NameKey, Guid Id);
 
 /// <summary>One page, the total, and in name order the cursor the next page can continue from.</summary>
@@ -78,10 +78,8 @@ public sealed class ProjectService(IDbContextFactory<PortalDbContext> dbFactory,
             (ProjectQuery.ByActivity, true) => projects.OrderByDescending(p => p.LastActivityAt),
             (ProjectQuery.ByStatus, false) => projects.OrderBy(p => p.Status),
             (ProjectQuery.ByStatus, true) => projects.OrderByDescending(p => p.Status),
-#pragma warning disable CA1304, CA1311 // Translated to SQL lower(name), which the index is built on.
-            (_, false) => projects.OrderBy(p => p.Name.ToLower()),
-            (_, true) => projects.OrderByDescending(p => p.Name.ToLower()),
-#pragma warning restore CA1304, CA1311
+            (_, false) => projects.OrderBy(p => p.NameKey),
+            (_, true) => projects.OrderByDescending(p => p.NameKey),
         };
 
         var take = Math.Clamp(query.Take, 1, 200);
@@ -89,11 +87,10 @@ public sealed class ProjectService(IDbContextFactory<PortalDbContext> dbFactory,
         IQueryable<Project> page = ordered.ThenBy(p => p.Id);
         if (byName && query.After is { } after)
         {
-            // A seek along (org_id, workspace_id, lower(name), id): rows after the cursor's, in the list's direction.
-#pragma warning disable CA1304, CA1311 // Translated to SQL lower(name), as above.
+            // A seek along (org_id, workspace_id, name_key, id): rows after the cursor's, in the list's direction.
             page = query.Descending
-                ? ordered.ThenByDescending(p => p.Id).Where(p => EF.Functions.LessThan(ValueTuple.Create(p.Name.ToLower(), p.Id), ValueTuple.Create(after.NameKey, after.Id)))
-                : page.Where(p => EF.Functions.GreaterThan(ValueTuple.Create(p.Name.ToLower(), p.Id), ValueTuple.Create(after.NameKey, after.Id)));
+                ? ordered.ThenByDescending(p => p.Id).Where(p => EF.Functions.LessThan(ValueTuple.Create(p.NameKey, p.Id), ValueTuple.Create(after.NameKey, after.Id)))
+                : page.Where(p => EF.Functions.GreaterThan(ValueTuple.Create(p.NameKey, p.Id), ValueTuple.Create(after.NameKey, after.Id)));
         }
         else
         {
@@ -101,9 +98,8 @@ public sealed class ProjectService(IDbContextFactory<PortalDbContext> dbFactory,
         }
 
         var found = await page.Take(take)
-            .Select(p => new { Row = new ProjectRow(p.Id, p.Slug, p.Name, p.Description, p.Status, p.Tags, p.CreatedAt, p.LastActivityAt), NameKey = p.Name.ToLower() })
+            .Select(p => new { Row = new ProjectRow(p.Id, p.Slug, p.Name, p.Description, p.Status, p.Tags, p.CreatedAt, p.LastActivityAt), p.NameKey })
             .ToListAsync(cancellationToken);
-#pragma warning restore CA1304, CA1311
         var next = byName && found.Count == take ? new ProjectCursor(found[^1].NameKey, found[^1].Row.Id) : null;
         return new ProjectPage(found.Select(f => f.Row).ToList(), total, next);
     }

@@ -78,3 +78,12 @@ BEGIN
     RETURN NEW;
 END;
 $$;
+
+-- BEFORE INSERT OR UPDATE on projects: the list's sort key follows the name, whatever a statement says of it.
+CREATE OR REPLACE FUNCTION app.project_name_key() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.name_key := pg_catalog.lower(NEW.name);
+    RETURN NEW;
+END;
+$$;

@@ -74,9 +74,9 @@ internal static class IsolationData
                CASE WHEN j < {{BigOrganizationProjects}} THEN 0 ELSE j % 2 END AS ws
         FROM generate_series(0, {{Projects}} - 1) j;
 
-        INSERT INTO projects (org_id, workspace_id, id, slug, name, description, status, tags, max_agents, created_at, last_activity_at)
+        INSERT INTO projects (org_id, workspace_id, id, slug, name, name_key, description, status, tags, max_agents, created_at, last_activity_at)
         SELECT md5('org' || org)::uuid, md5('ws' || org || '-' || ws)::uuid, md5('project' || j)::uuid, 'project_' || j,
-               'Project ' || md5(j::text), 'Handles ticket ' || j || ' and friends',
+               'Project ' || md5(j::text), lower('Project ' || md5(j::text)), 'Handles ticket ' || j || ' and friends',
                CASE WHEN j % 20 = 0 THEN 'suspended' WHEN j % 50 = 1 THEN 'archived' WHEN j % 9 = 0 THEN 'inactive' ELSE 'active' END,
                CASE WHEN j % 7 = 0 THEN ARRAY['billing', 'support'] ELSE ARRAY['support'] END, NULL,
                now() - j * interval '1 minute', now() - (j % 500) * interval '1 hour'

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Security.Claims;
 using Microsoft.Extensions.DependencyInjection;
 using TenantPortal.Hosting;
 using TenantPortal.Features.AuditLog;
@@ -44,8 +43,7 @@ internal static class AuditRates
     private static async Task<AuditLogService> AuditOfAsync(IServiceProvider provider, Guid owner)
     {
         var scope = provider.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<TenantSession>().InitializeAsync(
-            new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, owner.ToString())], "bench")));
+        await scope.ServiceProvider.GetRequiredService<TenantSession>().InitializeAsync(Measure.Principal(owner));
         return scope.ServiceProvider.GetRequiredService<AuditLogService>();
     }
 

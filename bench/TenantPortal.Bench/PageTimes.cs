@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Web;
 using Microsoft.Extensions.DependencyInjection;
@@ -50,7 +49,7 @@ internal static class PageTimes
         where TPage : IComponent
     {
         await using var scope = provider.CreateAsyncScope();
-        var principal = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, user.ToString())], "bench"));
+        var principal = Measure.Principal(user);
         scope.ServiceProvider.SignIn(principal);
         await scope.ServiceProvider.GetRequiredService<TenantSession>().InitializeAsync(principal);
         await using var renderer = new HtmlRenderer(scope.ServiceProvider, scope.ServiceProvider.GetRequiredService<ILoggerFactory>());

@@ -176,6 +176,7 @@ internal static class Measure
         return times[times.Count / 2];
     }
 
-    private static ClaimsPrincipal Principal(Guid user) =>
+    /// <summary>A signed-in person, as the tenant session reads one.</summary>
+    public static ClaimsPrincipal Principal(Guid user) =>
         new(new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, user.ToString())], "Bench"));
 }

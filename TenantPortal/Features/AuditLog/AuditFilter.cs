@@ -21,6 +21,15 @@ public sealed record AuditFilter
         From is not null && To is not null && From > To ? "The start date is after the end date; swap them or change one."
         : Text?.Length > MaxTextLength ? $"Search with at most {MaxTextLength} characters."
         : null;
+
+    /// <summary>A filter with a <see cref="Problem"/> is never run (the viewer shows the problem instead).</summary>
+    public void ThrowIfProblem()
+    {
+        if (Problem is string problem)
+        {
+            throw new ArgumentException(problem, "filter");
+        }
+    }
 }
 
 /// <summary>One page of events, newest first, with the keys to the pages either side (keyset pagination).</summary>

@@ -77,10 +77,7 @@ public sealed class AuditLogService(IDbContextFactory<PortalDbContext> dbFactory
     /// <summary>The chain's daily counts (audit_daily_counts, kept with each event) for the filter's days, actions and entity type.</summary>
     private static IQueryable<AuditDailyCount> DailyCounts(PortalDbContext db, AuditFilter filter, Guid chainKey)
     {
-        if (filter.Problem is string problem)
-        {
-            throw new ArgumentException(problem, nameof(filter));
-        }
+        filter.ThrowIfProblem();
 
         var counts = db.Database.SqlQuery<AuditDailyCount>($"""
             SELECT chain_key AS "ChainKey", day AS "Day", action AS "Action", entity_type AS "EntityType", events AS "Events" FROM audit_daily_counts
@@ -151,10 +148,7 @@ public sealed class AuditLogService(IDbContextFactory<PortalDbContext> dbFactory
     private IQueryable<AuditEvent> Filtered(PortalDbContext db, AuditFilter filter, Guid? chain)
     {
         var chainKey = chain ?? tenant.RequireOrg();
-        if (filter.Problem is string problem)
-        {
-            throw new ArgumentException(problem, nameof(filter));
-        }
+        filter.ThrowIfProblem();
 
         var query = db.AuditEvents.Where(e => e.ChainKey == chainKey);
         if (filter.From is DateTime from)

@@ -84,17 +84,18 @@ public sealed class ProjectService(IDbContextFactory<PortalDbContext> dbFactory,
 
         var take = Math.Clamp(query.Take, 1, 200);
         var byName = query.SortBy is not (ProjectQuery.ByCreated or ProjectQuery.ByActivity or ProjectQuery.ByStatus);
-        IQueryable<Project> page = ordered.ThenBy(p => p.Id);
+        // In name order the id breaks ties in the list's direction, so (name_key, id) names one place in it.
+        IQueryable<Project> page = byName && query.Descending ? ordered.ThenByDescending(p => p.Id) : ordered.ThenBy(p => p.Id);
         if (byName && query.After is { } after)
         {
             // A seek along (org_id, workspace_id, name_key, id): rows after the cursor's, in the list's direction.
             page = query.Descending
-                ? ordered.ThenByDescending(p => p.Id).Where(p => EF.Functions.LessThan(ValueTuple.Create(p.NameKey, p.Id), ValueTuple.Create(after.NameKey, after.Id)))
+                ? page.Where(p => EF.Functions.LessThan(ValueTuple.Create(p.NameKey, p.Id), ValueTuple.Create(after.NameKey, after.Id)))
                 : page.Where(p => EF.Functions.GreaterThan(ValueTuple.Create(p.NameKey, p.Id), ValueTuple.Create(after.NameKey, after.Id)));
         }
         else
         {
-            page = (query.Descending && byName ? ordered.ThenByDescending(p => p.Id) : page).Skip(Math.Max(query.Skip, 0));
+            page = page.Skip(Math.Max(query.Skip, 0));
         }
 
         var found = await page.Take(take)

@@ -144,6 +144,13 @@ LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
                                   p_entity_id, app.audit_redact(coalesce(p_details, '{}'::jsonb)), p_status, p_error);
 $$;
 
+-- Whether this context may read (and verify) a chain: platform admins any chain, an organization's owners and admins
+-- their own.
+CREATE OR REPLACE FUNCTION app.may_read_audit_chain(p_chain uuid) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT app.is_platform_admin() OR (p_chain = app.current_org_id() AND app.current_org_can_manage());
+$$;
+
 -- Walks a chain from the start, recomputing every hash. Reports the first broken event, or the count and head hash.
 CREATE OR REPLACE FUNCTION app.verify_audit_chain(p_chain uuid)
 RETURNS TABLE (ok boolean, events bigint, head_hash text, broken_seq bigint, problem text)
@@ -155,7 +162,7 @@ DECLARE
     v_head public.audit_chain_heads;
 BEGIN
     -- Only the organization's owners and admins (or platform admins) may walk its chain.
-    IF NOT (app.is_platform_admin() OR (p_chain = app.current_org_id() AND app.current_org_can_manage())) THEN
+    IF NOT app.may_read_audit_chain(p_chain) THEN
         RAISE EXCEPTION 'not allowed to verify this audit chain' USING ERRCODE = '42501';
     END IF;
 
@@ -215,7 +222,7 @@ $$;
 CREATE OR REPLACE FUNCTION app.view_audit_chain(p_chain uuid) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    IF p_chain IS NULL OR NOT (app.is_platform_admin() OR (p_chain = app.current_org_id() AND app.current_org_can_manage())) THEN
+    IF p_chain IS NULL OR NOT app.may_read_audit_chain(p_chain) THEN
         RAISE EXCEPTION 'not allowed to read this audit chain' USING ERRCODE = '42501';
     END IF;
     PERFORM set_config('app.audit_chain', p_chain::text, false);

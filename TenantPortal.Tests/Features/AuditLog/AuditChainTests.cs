@@ -51,6 +51,29 @@ public sealed class AuditChainTests(DatabaseFixture fixture) : IClassFixture<Dat
     }
 
     [Fact]
+    public async Task An_event_is_never_stamped_earlier_than_the_one_before_it()
+    {
+        var world = await TwoTenants.CreateAsync(Db);
+        // The chain's newest event an hour ahead of the clock, as if the server's clock had since stepped back.
+        await Sql.ExecuteAsync(Db.AdminConnectionString, """
+            SET session_replication_role = replica;
+            UPDATE audit_events SET occurred_at = now() + interval '1 hour'
+            WHERE chain_key = @o AND seq = (SELECT max(seq) FROM audit_events WHERE chain_key = @o);
+            """, ("o", world.OrgA));
+
+        await using (var connection = await Tenants.OpenAsync(Db, world.OwnerA, world.OrgA))
+        {
+            await Tenants.ExecuteAsync(connection, "SELECT app.record_event('read')");
+        }
+
+        Assert.True(await Sql.ScalarAsync<bool>(Db.AdminConnectionString, """
+            SELECT e.action = 'read' AND e.occurred_at >= p.occurred_at AND p.occurred_at > now() + interval '50 minutes'
+            FROM audit_events e JOIN audit_events p ON p.chain_key = e.chain_key AND p.seq = e.seq - 1
+            WHERE e.chain_key = @o AND e.seq = (SELECT max(seq) FROM audit_events WHERE chain_key = @o)
+            """, ("o", world.OrgA)));
+    }
+
+    [Fact]
     public async Task An_edited_event_is_named_by_the_verifier()
     {
         var world = await TwoTenants.CreateAsync(Db);

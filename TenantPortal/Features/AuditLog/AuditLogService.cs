@@ -150,17 +150,26 @@ public sealed class AuditLogService(IDbContextFactory<PortalDbContext> dbFactory
         var chainKey = chain ?? tenant.RequireOrg();
         filter.ThrowIfProblem();
 
-        var query = db.AuditEvents.Where(e => e.ChainKey == chainKey);
+        var chainEvents = db.AuditEvents.Where(e => e.ChainKey == chainKey);
+        var query = chainEvents;
+
+        // Times never go back along a chain (app.append_audit_event), so dates are a range of seq: from the first event
+        // at or after the start to the last before the end, two probes of the time index. The other filters then walk
+        // that range in the order pages are read. (The dates themselves stay out of the query: repeated, they would
+        // have the planner multiply two estimates of the same range and sort every match instead of walking it.)
+        // No event on either side of a bound makes it NULL, and the page empty, as it should be.
         if (filter.From is DateTime from)
         {
             var start = new DateTimeOffset(DateTime.SpecifyKind(from.Date, DateTimeKind.Utc));
-            query = query.Where(e => e.OccurredAt >= start);
+            query = query.Where(e => e.Seq >= chainEvents.Where(first => first.OccurredAt >= start)
+                .OrderBy(first => first.OccurredAt).ThenBy(first => first.Seq).Select(first => (long?)first.Seq).FirstOrDefault());
         }
 
         if (filter.To is DateTime to)
         {
             var end = new DateTimeOffset(DateTime.SpecifyKind(to.Date.AddDays(1), DateTimeKind.Utc));
-            query = query.Where(e => e.OccurredAt < end);
+            query = query.Where(e => e.Seq <= chainEvents.Where(last => last.OccurredAt < end)
+                .OrderByDescending(last => last.OccurredAt).ThenByDescending(last => last.Seq).Select(last => (long?)last.Seq).FirstOrDefault());
         }
 
         if (!string.IsNullOrEmpty(filter.ActorType))

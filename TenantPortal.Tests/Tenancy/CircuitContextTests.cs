@@ -82,6 +82,78 @@ public sealed class CircuitContextTests(DatabaseFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task What_sql_leaves_on_a_pooled_connection_is_gone_before_the_next_request_uses_it()
+    {
+        var world = await TwoTenants.CreateAsync(fixture.Database);
+        var ct = TestContext.Current.CancellationToken;
+        await using var onePool = new ServiceCollection()
+            .AddPortalDbContext(new Npgsql.NpgsqlConnectionStringBuilder(fixture.Database.AppConnectionString) { MaxPoolSize = 1, ApplicationName = "planted" }.ConnectionString)
+            .BuildServiceProvider();
+
+        // Everything DISCARD ALL would undo, and a forged context setting; names it a later request could stumble on.
+        const string plant = """
+            CREATE TEMP TABLE workspaces AS SELECT * FROM public.workspaces WITH NO DATA;
+            SET search_path = pg_temp, public;
+            SET statement_timeout = '123s';
+            PREPARE planted AS SELECT 1;
+            DECLARE planted CURSOR WITH HOLD FOR SELECT 1;
+            LISTEN planted;
+            SELECT pg_advisory_lock(4242);
+            """;
+        const string state = """
+            SELECT concat_ws(' | ', current_setting('search_path'), current_setting('statement_timeout'),
+                coalesce(nullif(current_setting('app.current_org_id', true), ''), 'no org'), to_regclass('pg_temp.workspaces') IS NOT NULL,
+                (SELECT count(*) FROM pg_prepared_statements), (SELECT count(*) FROM pg_cursors WHERE name = 'planted'),
+                (SELECT count(*) FROM pg_listening_channels()),
+                (SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()))
+            """;
+
+        string clean;
+        await using (var fresh = new Npgsql.NpgsqlConnection(fixture.Database.AppConnectionString))
+        {
+            await fresh.OpenAsync(ct);
+            clean = (await Sql.ScalarAsync<string>(fresh, state))!;
+        }
+
+        int pid;
+        await using (var circuitA = OpenCircuit(world.OwnerA, world.OrgA, provider: onePool))
+        await using (var db = await circuitA.ServiceProvider.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync(ct))
+        {
+            await db.Database.OpenConnectionAsync(ct);
+            var connection = (Npgsql.NpgsqlConnection)db.Database.GetDbConnection();
+            pid = connection.ProcessID;
+            await Sql.ExecuteAsync(connection, plant);
+            await Sql.ExecuteAsync(connection, "SELECT set_config('app.current_org_id', @b, false)", ("b", world.OrgB.ToString()));
+            // Positive control: all of it is there while the request holds the connection.
+            Assert.Equal($"pg_temp, public | 123s | {world.OrgB} | t | 1 | 1 | 1 | 1", await Sql.ScalarAsync<string>(connection, state));
+            // And a transaction left open, holding a lock of its own.
+            await Sql.ExecuteAsync(connection, "BEGIN");
+            await Sql.ExecuteAsync(connection, "SELECT pg_advisory_xact_lock(77)");
+            Assert.EndsWith("| 2", await Sql.ScalarAsync<string>(connection, state), StringComparison.Ordinal);
+        }
+
+        // Someone not signed in (the sign-in page), then a person of organization B, on the same physical connection.
+        await using (var anonymous = onePool.CreateAsyncScope())
+        await using (var db = await anonymous.ServiceProvider.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync(ct))
+        {
+            await db.Database.OpenConnectionAsync(ct);
+            var connection = (Npgsql.NpgsqlConnection)db.Database.GetDbConnection();
+            Assert.Equal(pid, connection.ProcessID);
+            Assert.Equal(clean, await Sql.ScalarAsync<string>(connection, state));
+        }
+
+        await using (var circuitB = OpenCircuit(world.OwnerB, world.OrgB, provider: onePool))
+        await using (var db = await circuitB.ServiceProvider.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync(ct))
+        {
+            await db.Database.OpenConnectionAsync(ct);
+            var connection = (Npgsql.NpgsqlConnection)db.Database.GetDbConnection();
+            Assert.Equal(pid, connection.ProcessID);
+            Assert.Equal(clean.Replace("no org", world.OrgB.ToString(), StringComparison.Ordinal), await Sql.ScalarAsync<string>(connection, state));
+            Assert.Equal([world.OrgB], await db.Workspaces.IgnoreQueryFilters().Select(w => w.OrgId).Distinct().ToListAsync(ct));
+        }
+    }
+
+    [Fact]
     public async Task Code_that_needs_an_organization_throws_without_one()
     {
         await using var scope = services.CreateAsyncScope();
@@ -91,9 +163,9 @@ public sealed class CircuitContextTests(DatabaseFixture fixture) : IClassFixture
         Assert.Throws<TenantPortal.Tenancy.TenantContextMissingException>(() => tenant.RequireUser());
     }
 
-    private AsyncServiceScope OpenCircuit(Guid user, Guid org, string role = "owner")
+    private AsyncServiceScope OpenCircuit(Guid user, Guid org, string role = "owner", ServiceProvider? provider = null)
     {
-        var scope = services.CreateAsyncScope();
+        var scope = (provider ?? services).CreateAsyncScope();
         var tenant = scope.ServiceProvider.GetRequiredService<TenantPortal.Tenancy.TenantContext>();
         tenant.SignIn(user);
         tenant.Enter(org, "slug", "Name", role, null, null);

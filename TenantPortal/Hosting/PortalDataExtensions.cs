@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Npgsql;
 using TenantPortal.Data;
 using TenantPortal.Tenancy;
 
@@ -64,15 +65,18 @@ public static class PortalDataExtensions
 
     /// <summary>
     /// Registers the context factory for requests: one options instance with the tenant interceptor, and contexts bound
-    /// to the scope's <see cref="TenantContext"/> (one per circuit).
+    /// to the scope's <see cref="TenantContext"/> (one per circuit). The interceptor resets each connection it is handed
+    /// (ADR 0004), so Npgsql's own reset on return to the pool (<c>DISCARD ALL</c>, which also drops the session's
+    /// cached plans) is turned off for this pool.
     /// </summary>
     public static IServiceCollection AddPortalDbContext(this IServiceCollection services, string connectionString)
     {
+        var pooled = RequestPool(connectionString);
         services.AddSingleton<TenantConnectionInterceptor>();
         services.AddSingleton(sp =>
         {
             var db = new DbContextOptionsBuilder<PortalDbContext>();
-            ConfigurePortal(db, connectionString);
+            ConfigurePortal(db, pooled);
             db.AddInterceptors(sp.GetRequiredService<TenantConnectionInterceptor>());
             // EF Core logs (SQL text, never parameter values) go where the app's logs go.
             if (sp.GetService<ILoggerFactory>() is { } loggerFactory)
@@ -89,6 +93,10 @@ public static class PortalDataExtensions
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContext());
         return services;
     }
+
+    /// <summary>The request role's connection string as requests use it: pooled without Npgsql's reset (the app resets).</summary>
+    internal static string RequestPool(string connectionString) =>
+        new NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true }.ConnectionString;
 
     internal static void ConfigurePortal(DbContextOptionsBuilder db, string connectionString) =>
         db.UseNpgsql(connectionString)

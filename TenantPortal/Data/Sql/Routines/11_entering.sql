@@ -1,6 +1,25 @@
 -- Entering a context. The application calls one of these each time a connection opens; each writes the whole context,
 -- so nothing of a previous one survives.
 
+-- A clean session for the next request on a pooled connection: everything DISCARD ALL does but drop the session's
+-- cached plans (so the routines here are not planned again on every connection). The application calls it first on
+-- every connection it opens, in the same round trip as the entry. Runs as the caller and without a SET clause of its
+-- own: a function's SET would restore the caller's search_path on return, undoing RESET ALL. Names are qualified; a
+-- caller cannot put functions in pg_temp's way (PostgreSQL never looks there for unqualified function names).
+CREATE OR REPLACE FUNCTION app.reset_connection() RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE 'CLOSE ALL';
+    EXECUTE 'SET SESSION AUTHORIZATION DEFAULT';
+    EXECUTE 'RESET ALL';
+    EXECUTE 'DEALLOCATE ALL';
+    EXECUTE 'UNLISTEN *';
+    PERFORM pg_catalog.pg_advisory_unlock_all();
+    EXECUTE 'DISCARD SEQUENCES';
+    EXECUTE 'DISCARD TEMP';
+END;
+$$;
+
 -- A signed-in person with no active organization: may list their memberships and create an organization.
 CREATE OR REPLACE FUNCTION app.enter_user_session(p_user_id uuid, p_client_ip text, p_user_agent text) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -95,6 +114,6 @@ END;
 $$;
 
 GRANT EXECUTE ON FUNCTION
-    app.enter_user_session(uuid, text, text), app.enter_user_context(uuid, uuid, text, text),
+    app.reset_connection(), app.enter_user_session(uuid, text, text), app.enter_user_context(uuid, uuid, text, text),
     app.enter_agent_context(bytea, text, text, timestamptz)
 TO portal_app;

@@ -44,12 +44,11 @@ public sealed class DatabaseStampsTests(DatabaseFixture fixture) : IClassFixture
     {
         var world = await TwoTenants.CreateAsync(Db);
         Assert.Null(await Sql.ScalarAsync<DateTime?>(Db.AdminConnectionString, "SELECT last_activity_at FROM agents WHERE id = @a", ("a", world.AgentA)));
-        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(world.KeyA));
 
         await using (var connection = new NpgsqlConnection(Db.AppConnectionString))
         {
             await connection.OpenAsync(TestContext.Current.CancellationToken);
-            Assert.Equal(1, await Tenants.CountAsync(connection, "SELECT count(*) FROM app.enter_agent_context(@h, NULL, NULL)", ("h", hash)));
+            Assert.Equal(1, await Tenants.CountAsync(connection, "SELECT count(*) FROM app.enter_agent_context(@k, NULL, NULL)", ("k", world.KeyA)));
         }
 
         Assert.NotNull(await Sql.ScalarAsync<DateTime?>(Db.AdminConnectionString, "SELECT last_activity_at FROM agents WHERE id = @a", ("a", world.AgentA)));

@@ -57,6 +57,7 @@ public sealed partial class PermissionMatrixTests(DatabaseFixture fixture) : ICl
         ["key.create"] = (false, async (c, s) => (await c.Keys.CreateAsync(s.Agent, "made", [Capability.Communicate], null)).Result.Succeeded),
         ["key.revoke"] = (false, async (c, s) => (await c.Keys.RevokeAsync(s.Key, "No longer needed")).Succeeded),
         ["key.roll"] = (false, async (c, s) => (await c.Keys.RollAsync(s.Key, TimeSpan.FromHours(1))).Result.Succeeded),
+        ["key.disable"] = (false, async (c, s) => (await c.Keys.SetDisabledAsync(s.Key, disable: true)).Succeeded),
         ["key.review"] = (true, async (c, s) => (await c.Keys.ReviewAsync(KeyReview.All)).Any(k => k.Id == s.Key)),
         ["member.list"] = (true, async (c, s) => (await c.Members.ListAsync()).Any(m => m.UserId == s.Target)),
         ["member.change_role"] = (false, async (c, s) => (await c.Members.ChangeRoleAsync(s.Target, OrgRole.Viewer)).Succeeded),

@@ -224,7 +224,7 @@ public sealed class VisibilityReferenceTests(DatabaseFixture fixture) : IClassFi
         {
             var connection = new NpgsqlConnection(db.AppConnectionString);
             await connection.OpenAsync();
-            Assert.Equal(1, await Tenants.CountAsync(connection, "SELECT count(*) FROM app.enter_agent_context(@h, NULL, NULL)", ("h", ApiKeyFormat.Hash(key))));
+            Assert.Equal(1, await Tenants.CountAsync(connection, "SELECT count(*) FROM app.enter_agent_context(@k, NULL, NULL)", ("k", key)));
             return connection;
         }
 

@@ -37,4 +37,28 @@ public sealed class ApiKeyComponentsTests
         Assert.Contains("It stops working at once", html.Body!.TextContent, StringComparison.Ordinal);
         Assert.Contains("sk_agent_v1_0a1b2c3d_4e5f6a7b_…WXYZ", html.Body.TextContent, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Managers_get_disable_for_active_keys_enable_for_disabled_ones_and_nothing_for_revoked_ones()
+    {
+        await using var renderer = new ComponentRenderer();
+        ApiKeyRow Row(string name, string status) => new(Guid.NewGuid(), name, "sk_agent_v1_…", Guid.NewGuid(), "Project", Guid.NewGuid(), "greeter",
+            ["communicate"], status, "owner@example.com", DateTimeOffset.UtcNow, null, null, null, null);
+
+        var html = await renderer.RenderAsync<ApiKeyTable>(new()
+        {
+            [nameof(ApiKeyTable.Rows)] = new List<ApiKeyRow> { Row("live", ApiKeyStatus.Active), Row("paused", ApiKeyStatus.Disabled), Row("gone", ApiKeyStatus.Revoked) },
+            [nameof(ApiKeyTable.CanManage)] = true,
+        });
+        var labels = html.QuerySelectorAll("button[aria-label]").Select(b => b.GetAttribute("aria-label")).ToList();
+
+        Assert.Equal(["Roll live", "Disable live", "Revoke live", "Enable paused", "Revoke paused"], labels);
+        Assert.NotNull(html.QuerySelector("[data-key-status=disabled]"));
+
+        var reader = await renderer.RenderAsync<ApiKeyTable>(new()
+        {
+            [nameof(ApiKeyTable.Rows)] = new List<ApiKeyRow> { Row("live", ApiKeyStatus.Active), Row("paused", ApiKeyStatus.Disabled) },
+        });
+        Assert.Empty(reader.QuerySelectorAll("button[aria-label]"));
+    }
 }

@@ -83,25 +83,101 @@ public sealed class ApiKeyServiceTests(DatabaseFixture fixture) : IClassFixture<
     }
 
     [Fact]
-    public async Task Archived_agents_and_suspended_or_archived_projects_invalidate_their_keys()
+    public async Task A_disabled_key_stops_verifying_until_enabled_again_and_both_are_on_record()
+    {
+        var world = await TwoTenants.CreateAsync(Db);
+        await using var owner = await circuits.OpenAsync(world.OwnerA);
+        await using var member = await circuits.OpenAsync(world.MemberA);
+        var keyId = await Sql.ScalarAsync<Guid>(Db.AdminConnectionString, "SELECT id FROM api_keys WHERE agent_id = @a", ("a", world.AgentA));
+
+        Assert.False((await member.Keys.SetDisabledAsync(keyId, disable: true)).Succeeded); // a workspace member does not manage keys
+        Assert.NotNull(await owner.Verifier.VerifyAsync(world.KeyA));
+        Assert.True((await owner.Keys.SetDisabledAsync(keyId, disable: true)).Succeeded);
+        Assert.Null(await owner.Verifier.VerifyAsync(world.KeyA));
+        var again = await owner.Keys.SetDisabledAsync(keyId, disable: true);
+        Assert.False(again.Succeeded);
+        Assert.NotNull(again.Message);
+
+        Assert.True((await owner.Keys.SetDisabledAsync(keyId, disable: false)).Succeeded);
+        Assert.NotNull(await owner.Verifier.VerifyAsync(world.KeyA));
+        Assert.Equal(["api_key_disable", "api_key_enable"], await Sql.ColumnAsync(Db.AdminConnectionString,
+            "SELECT action FROM audit_events WHERE chain_key = @o AND entity_id = @k::text AND action LIKE 'api_key_%able' AND actor_id = @u ORDER BY seq",
+            ("o", world.OrgA), ("k", keyId), ("u", world.OwnerA)));
+
+        // A disabled key can be revoked, and a revoked key is never enabled again.
+        Assert.True((await owner.Keys.SetDisabledAsync(keyId, disable: true)).Succeeded);
+        Assert.True((await owner.Keys.RevokeAsync(keyId, "leaked in a log")).Succeeded);
+        Assert.False((await owner.Keys.SetDisabledAsync(keyId, disable: false)).Succeeded);
+        Assert.Null(await owner.Verifier.VerifyAsync(world.KeyA));
+    }
+
+    [Fact]
+    public async Task Only_keys_of_active_agents_in_active_projects_verify()
     {
         var world = await TwoTenants.CreateAsync(Db);
         await using var owner = await circuits.OpenAsync(world.OwnerA);
         Assert.NotNull(await owner.Verifier.VerifyAsync(world.KeyA));
 
-        Assert.True((await owner.Agents.SetStatusAsync(world.AgentA, AgentStatus.Archived)).Succeeded);
-        Assert.Null(await owner.Verifier.VerifyAsync(world.KeyA));
+        foreach (var status in new[] { AgentStatus.Draft, AgentStatus.Inactive, AgentStatus.Archived })
+        {
+            Assert.True((await owner.Agents.SetStatusAsync(world.AgentA, status)).Succeeded);
+            Assert.Null(await owner.Verifier.VerifyAsync(world.KeyA));
+        }
+
         Assert.True((await owner.Agents.SetStatusAsync(world.AgentA, AgentStatus.Active)).Succeeded);
         Assert.NotNull(await owner.Verifier.VerifyAsync(world.KeyA));
 
-        foreach (var status in new[] { ProjectStatus.Suspended, ProjectStatus.Archived })
+        foreach (var status in new[] { ProjectStatus.Inactive, ProjectStatus.Suspended, ProjectStatus.Archived })
         {
             Assert.True((await owner.Projects.SetStatusAsync(world.ProjectA, status)).Succeeded);
             Assert.Null(await owner.Verifier.VerifyAsync(world.KeyA));
         }
 
-        Assert.True((await owner.Projects.SetStatusAsync(world.ProjectA, ProjectStatus.Inactive)).Succeeded);
+        Assert.True((await owner.Projects.SetStatusAsync(world.ProjectA, ProjectStatus.Active)).Succeeded);
         Assert.NotNull(await owner.Verifier.VerifyAsync(world.KeyA));
+    }
+
+    [Fact]
+    public async Task A_stored_hash_is_no_credential()
+    {
+        var world = await TwoTenants.CreateAsync(Db);
+        // A member of the organization can read the stored hashes (until they leave the request role's reach).
+        await using var member = await Tenants.OpenAsync(Db, world.OwnerA, world.OrgA);
+        var hash = await Sql.ScalarAsync<byte[]>(member, "SELECT key_hash FROM api_keys WHERE agent_id = @a", ("a", world.AgentA));
+        Assert.Equal(ApiKeyFormat.Hash(world.KeyA), hash); // positive control: it is the key's hash
+
+        await using var connection = new Npgsql.NpgsqlConnection(Db.AppConnectionString);
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        foreach (var credential in new[] { Convert.ToHexStringLower(hash!), "\\x" + Convert.ToHexStringLower(hash!), Convert.ToBase64String(hash!) })
+        {
+            Assert.Equal(0L, await Tenants.CountAsync(connection, "SELECT count(*) FROM app.enter_agent_context(@k, NULL, NULL)", ("k", credential)));
+        }
+
+        Assert.Equal(1L, await Tenants.CountAsync(connection, "SELECT count(*) FROM app.enter_agent_context(@k, NULL, NULL)", ("k", world.KeyA)));
+    }
+
+    [Fact]
+    public async Task The_key_and_its_capabilities_are_part_of_the_signed_context_and_of_the_agents_audit_events()
+    {
+        var world = await TwoTenants.CreateAsync(Db);
+        var keyId = await Sql.ScalarAsync<Guid>(Db.AdminConnectionString, "SELECT id FROM api_keys WHERE agent_id = @a", ("a", world.AgentA));
+        var capabilities = await Sql.ScalarAsync<string[]>(Db.AdminConnectionString, "SELECT capabilities FROM api_keys WHERE id = @k", ("k", keyId));
+        await using var connection = new Npgsql.NpgsqlConnection(Db.AppConnectionString);
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await Sql.ExecuteAsync(connection, "SELECT * FROM app.enter_agent_context(@k, NULL, NULL)", ("k", world.KeyA));
+
+        Assert.Equal(keyId, await Sql.ScalarAsync<Guid>(connection, "SELECT app.current_key_id()"));
+        Assert.Equal(capabilities, await Sql.ScalarAsync<string[]>(connection, "SELECT app.current_capabilities()"));
+        var seq = await Sql.ScalarAsync<long>(connection, "SELECT app.record_event('agent_probe')");
+        Assert.Equal(keyId, await Sql.ScalarAsync<Guid>(Db.AdminConnectionString,
+            "SELECT api_key_id FROM audit_events WHERE chain_key = @o AND seq = @s AND actor_type = 'agent' AND actor_id = @a",
+            ("o", world.OrgA), ("s", seq), ("a", world.AgentA)));
+
+        // Widening the capabilities by hand voids the whole context.
+        await Sql.ExecuteAsync(connection, "SET app.current_capabilities = '{communicate,create_meetings,manage_decisions,read_project}'");
+        Assert.Empty((await Sql.ScalarAsync<string[]>(connection, "SELECT app.current_capabilities()"))!);
+        Assert.Null(await Sql.ScalarAsync<Guid?>(connection, "SELECT app.current_key_id()"));
+        Assert.Equal(0L, await Tenants.CountAsync(connection, "SELECT count(*) FROM projects"));
     }
 
     [Fact]
@@ -139,8 +215,7 @@ public sealed class ApiKeyServiceTests(DatabaseFixture fixture) : IClassFixture<
 
         await using var connection = new Npgsql.NpgsqlConnection(Db.AppConnectionString);
         await connection.OpenAsync(TestContext.Current.CancellationToken);
-        Assert.True(TenantPortal.Features.ApiKeys.ApiKeyFormat.TryParse(world.KeyA, out var parsed));
-        Assert.Equal(world.ProjectA, await Sql.ScalarAsync<Guid>(connection, "SELECT project_id FROM app.enter_agent_context(@h, NULL, NULL)", ("h", parsed.Hash)));
+        Assert.Equal(world.ProjectA, await Sql.ScalarAsync<Guid>(connection, "SELECT project_id FROM app.enter_agent_context(@k, NULL, NULL)", ("k", world.KeyA)));
 
         foreach (var (table, column) in new[] { ("projects", "id"), ("agents", "project_id"), ("api_keys", "project_id") })
         {
@@ -149,10 +224,9 @@ public sealed class ApiKeyServiceTests(DatabaseFixture fixture) : IClassFixture<
 
         Assert.Equal(0L, await Tenants.CountAsync(connection, "SELECT count(*) FROM org_members"));  // No person's data either.
         // Another organization's key does not resolve here, and leaves no context behind.
-        Assert.True(TenantPortal.Features.ApiKeys.ApiKeyFormat.TryParse(world.KeyB, out var other));
-        await Sql.ExecuteAsync(connection, "SELECT * FROM app.enter_agent_context(@h, NULL, NULL)", ("h", ApiKeyFormat.Hash(world.KeyB + "x")));
+        await Sql.ExecuteAsync(connection, "SELECT * FROM app.enter_agent_context(@k, NULL, NULL)", ("k", world.KeyB + "x"));
         Assert.Equal(0L, await Tenants.CountAsync(connection, "SELECT count(*) FROM projects"));
-        Assert.Equal(world.ProjectB, await Sql.ScalarAsync<Guid>(connection, "SELECT project_id FROM app.enter_agent_context(@h, NULL, NULL)", ("h", other.Hash)));
+        Assert.Equal(world.ProjectB, await Sql.ScalarAsync<Guid>(connection, "SELECT project_id FROM app.enter_agent_context(@k, NULL, NULL)", ("k", world.KeyB)));
         Assert.Equal([world.ProjectB.ToString()], await ColumnAsync(connection, "SELECT id::text FROM projects"));
     }
 

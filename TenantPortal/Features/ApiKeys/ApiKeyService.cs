@@ -95,7 +95,26 @@ public sealed class ApiKeyService(IDbContextFactory<PortalDbContext> dbFactory, 
         return result.Succeeded ? (result, new NewApiKey(key.Row.Id, key.Key)) : (result, null);
     }
 
-    /// <summary>Revokes an active key at once; the reason is kept with it.</summary>
+    /// <summary>
+    /// Turns an active key off (<paramref name="disable"/>) or a disabled one back on. A disabled key does not verify
+    /// until it is enabled again; unlike revoking, nothing about it is final. Recorded as api_key_disable / _enable.
+    /// </summary>
+    public async Task<OperationResult> SetDisabledAsync(Guid id, bool disable, CancellationToken cancellationToken = default)
+    {
+        tenant.RequireOrg();
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var workspaceId = await db.ApiKeys.Where(k => k.Id == id).Select(k => (Guid?)k.WorkspaceId).SingleOrDefaultAsync(cancellationToken);
+        if (Refuse(workspaceId) is OperationResult refused)
+        {
+            return refused;
+        }
+
+        var (from, to) = disable ? (ApiKeyStatus.Active, ApiKeyStatus.Disabled) : (ApiKeyStatus.Disabled, ApiKeyStatus.Active);
+        return await OperationResult.RunAsync(async () => await db.ApiKeys.Where(k => k.Id == id && k.Status == from)
+            .ExecuteUpdateAsync(s => s.SetProperty(k => k.Status, to), cancellationToken) == 1);
+    }
+
+    /// <summary>Revokes an active or disabled key at once; the reason is kept with it.</summary>
     public async Task<OperationResult> RevokeAsync(Guid id, string reason, CancellationToken cancellationToken = default)
     {
         tenant.RequireOrg();
@@ -112,7 +131,8 @@ public sealed class ApiKeyService(IDbContextFactory<PortalDbContext> dbFactory, 
             return refused;
         }
 
-        return await OperationResult.RunAsync(async () => await db.ApiKeys.Where(k => k.Id == id && k.Status == ApiKeyStatus.Active)
+        return await OperationResult.RunAsync(async () => await db.ApiKeys
+            .Where(k => k.Id == id && (k.Status == ApiKeyStatus.Active || k.Status == ApiKeyStatus.Disabled))
             .ExecuteUpdateAsync(s => s
                 .SetProperty(k => k.Status, ApiKeyStatus.Revoked)
                 .SetProperty(k => k.RevokedAt, time.GetUtcNow())

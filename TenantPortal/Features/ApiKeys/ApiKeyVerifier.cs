@@ -8,9 +8,9 @@ namespace TenantPortal.Features.ApiKeys;
 public sealed record AgentIdentity(Guid KeyId, Guid AgentId, Guid ProjectId, Guid WorkspaceId, Guid OrgId, IReadOnlyList<string> Capabilities);
 
 /// <summary>
-/// Verifies an agent's key: parse and checksum without the database, then SHA-256 and one indexed lookup through
-/// <c>app.enter_agent_context</c>, which also refuses revoked, expired and disabled keys, archived agents and suspended
-/// or archived projects, and notes the key's use at most once a minute.
+/// Verifies an agent's key: parse and checksum without the database, then one indexed lookup through
+/// <c>app.enter_agent_context</c>, which hashes the key itself (a stored hash is no credential), refuses revoked,
+/// expired and disabled keys, agents and projects that are not active, and notes the key's use at most once a minute.
 /// </summary>
 public sealed class ApiKeyVerifier(IDbContextFactory<PortalDbContext> dbFactory, TimeProvider time)
 {
@@ -28,8 +28,8 @@ public sealed class ApiKeyVerifier(IDbContextFactory<PortalDbContext> dbFactory,
         try
         {
             await using var command = new NpgsqlCommand(
-                "SELECT key_id, agent_id, project_id, workspace_id, org_id, capabilities FROM app.enter_agent_context(@hash, @ip, @agent, @at)", connection);
-            command.Parameters.AddWithValue("hash", parsed.Hash);
+                "SELECT key_id, agent_id, project_id, workspace_id, org_id, capabilities FROM app.enter_agent_context(@key, @ip, @agent, @at)", connection);
+            command.Parameters.AddWithValue("key", key!);
             command.Parameters.AddWithValue("ip", (object?)clientIp ?? DBNull.Value);
             command.Parameters.AddWithValue("agent", (object?)userAgent ?? DBNull.Value);
             command.Parameters.AddWithValue("at", time.GetUtcNow());

@@ -23,7 +23,9 @@ BEGIN
         current_setting('app.actor_type', true),
         current_setting('app.actor_id', true),
         current_setting('app.is_platform_admin', true),
-        current_setting('app.audit_chain', true)), 'UTF8'))), 'hex');
+        current_setting('app.audit_chain', true),
+        current_setting('app.current_key_id', true),
+        current_setting('app.current_capabilities', true)), 'UTF8'))), 'hex');
 END;
 $$;
 
@@ -73,6 +75,13 @@ LANGUAGE sql STABLE AS $$ SELECT app.setting('app.actor_type') $$;
 CREATE OR REPLACE FUNCTION app.current_actor_id() RETURNS uuid
 LANGUAGE sql STABLE AS $$ SELECT app.setting('app.actor_id')::uuid $$;
 
+-- The API key an agent's request came with, and what that key may do (empty for people).
+CREATE OR REPLACE FUNCTION app.current_key_id() RETURNS uuid
+LANGUAGE sql STABLE AS $$ SELECT app.setting('app.current_key_id')::uuid $$;
+
+CREATE OR REPLACE FUNCTION app.current_capabilities() RETURNS text[]
+LANGUAGE sql STABLE AS $$ SELECT coalesce(app.setting('app.current_capabilities')::text[], '{}') $$;
+
 CREATE OR REPLACE FUNCTION app.is_platform_admin() RETURNS boolean
 LANGUAGE sql STABLE AS $$ SELECT coalesce(app.setting('app.is_platform_admin')::boolean, false) $$;
 
@@ -84,7 +93,7 @@ LANGUAGE sql STABLE AS $$ SELECT coalesce(app.current_org_role() IN ('owner', 'a
 CREATE OR REPLACE FUNCTION app.write_context(
     p_user_id uuid, p_org_id uuid, p_org_role text, p_workspace_ids uuid[], p_admin_workspace_ids uuid[],
     p_member_workspace_ids uuid[], p_project_id uuid, p_actor_type text, p_actor_id uuid, p_is_platform_admin boolean,
-    p_client_ip text, p_user_agent text)
+    p_client_ip text, p_user_agent text, p_key_id uuid, p_capabilities text[])
 RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
@@ -101,6 +110,8 @@ BEGIN
             set_config('app.is_platform_admin', coalesce(p_is_platform_admin::text, 'false'), false),
             set_config('app.client_ip', coalesce(p_client_ip, ''), false),
             set_config('app.user_agent', left(coalesce(p_user_agent, ''), 512), false),
+            set_config('app.current_key_id', coalesce(p_key_id::text, ''), false),
+            set_config('app.current_capabilities', coalesce(p_capabilities::text, ''), false),
             -- A chain chosen with app.view_audit_chain lasts until the next context.
             set_config('app.audit_chain', '', false);
     PERFORM set_config('app.context_signature', app.context_signature(), false);
@@ -110,5 +121,6 @@ $$;
 GRANT EXECUTE ON FUNCTION
     app.current_user_id(), app.current_org_id(), app.current_org_role(), app.current_workspace_ids(),
     app.current_admin_workspace_ids(), app.current_member_workspace_ids(), app.current_project_id(), app.current_actor_type(), app.current_actor_id(), app.is_platform_admin(),
+    app.current_key_id(), app.current_capabilities(),
     app.current_org_can_manage(), app.context_is_valid(), app.setting(text)
 TO portal_app;

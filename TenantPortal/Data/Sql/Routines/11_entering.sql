@@ -30,7 +30,7 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'unknown user %', p_user_id USING ERRCODE = '42501';
     END IF;
-    PERFORM app.write_context(p_user_id, NULL, NULL, NULL, NULL, NULL, NULL, 'human', p_user_id, v_admin, p_client_ip, p_user_agent);
+    PERFORM app.write_context(p_user_id, NULL, NULL, NULL, NULL, NULL, NULL, 'human', p_user_id, v_admin, p_client_ip, p_user_agent, NULL, NULL);
 END;
 $$;
 
@@ -70,16 +70,18 @@ BEGIN
 
     SELECT u.is_platform_admin INTO v_admin FROM public.users u WHERE u.id = p_user_id;
     PERFORM app.write_context(p_user_id, p_org_id, v_role, v_workspaces, v_admin_of, v_member_of, NULL, 'human', p_user_id,
-                              coalesce(v_admin, false), p_client_ip, p_user_agent);
+                              coalesce(v_admin, false), p_client_ip, p_user_agent, NULL, NULL);
     RETURN v_role;
 END;
 $$;
 
--- Resolves a key (by its hash) for an agent request and enters that agent's context: organization, workspace,
--- project, agent. Returns nothing for an unknown, revoked, disabled or expired key, an archived agent, or a suspended
--- or archived project. p_at can only move the clock forward (tests use it to step past an expiry).
--- The key's use is noted at most once a minute, and with it the agent's activity.
-CREATE OR REPLACE FUNCTION app.enter_agent_context(p_key_hash bytea, p_client_ip text, p_user_agent text, p_at timestamptz DEFAULT NULL)
+-- Resolves a key for an agent request and enters that agent's context: organization, workspace, project, agent, the
+-- key and its capabilities. Takes the key itself and hashes it here, so a stored hash (members can read them) is no
+-- credential. Returns nothing for an unknown, revoked, disabled or expired key, an agent that is not active (draft,
+-- inactive, archived), or a project that is not active (inactive, suspended, archived). p_at can only move the clock
+-- forward (tests use it to step past an expiry). The key's use is noted at most once a minute, and with it the
+-- agent's activity.
+CREATE OR REPLACE FUNCTION app.enter_agent_context(p_key text, p_client_ip text, p_user_agent text, p_at timestamptz DEFAULT NULL)
 RETURNS TABLE (key_id uuid, agent_id uuid, project_id uuid, workspace_id uuid, org_id uuid, capabilities text[])
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -87,21 +89,21 @@ DECLARE
     v_key public.api_keys;
 BEGIN
     -- Whatever context the connection had is dropped first: a failed lookup leaves none.
-    PERFORM app.write_context(NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, false, p_client_ip, p_user_agent);
+    PERFORM app.write_context(NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, false, p_client_ip, p_user_agent, NULL, NULL);
 
     SELECT k.* INTO v_key
     FROM public.api_keys k
     JOIN public.agents a ON a.org_id = k.org_id AND a.id = k.agent_id
     JOIN public.projects p ON p.org_id = k.org_id AND p.id = k.project_id
-    WHERE k.key_hash = p_key_hash
+    WHERE k.key_hash = sha256(convert_to(coalesce(p_key, ''), 'UTF8'))
       AND k.status = 'active' AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > v_now)
-      AND a.status <> 'archived' AND p.status NOT IN ('suspended', 'archived');
+      AND a.status = 'active' AND p.status = 'active';
     IF NOT FOUND THEN
         RETURN;
     END IF;
 
     PERFORM app.write_context(NULL, v_key.org_id, NULL, ARRAY[v_key.workspace_id], NULL, NULL, v_key.project_id, 'agent', v_key.agent_id,
-                              false, p_client_ip, p_user_agent);
+                              false, p_client_ip, p_user_agent, v_key.id, v_key.capabilities);
     UPDATE public.api_keys SET last_used_at = v_now
     WHERE public.api_keys.org_id = v_key.org_id AND public.api_keys.id = v_key.id
       AND (public.api_keys.last_used_at IS NULL OR public.api_keys.last_used_at < v_now - interval '1 minute');
@@ -115,5 +117,5 @@ $$;
 
 GRANT EXECUTE ON FUNCTION
     app.reset_connection(), app.enter_user_session(uuid, text, text), app.enter_user_context(uuid, uuid, text, text),
-    app.enter_agent_context(bytea, text, text, timestamptz)
+    app.enter_agent_context(text, text, text, timestamptz)
 TO portal_app;

@@ -46,6 +46,7 @@ BEGIN
     v_event.project_id := p_project_id;
     v_event.actor_type := coalesce(app.current_actor_type(), 'system');
     v_event.actor_id := app.current_actor_id();
+    v_event.api_key_id := app.current_key_id();
     v_event.action := p_action;
     v_event.entity_type := p_entity_type;
     v_event.entity_id := p_entity_id;
@@ -95,6 +96,8 @@ LANGUAGE sql IMMUTABLE AS $$
         WHEN 'accepted_at' = ANY (p_changed) THEN p_entity || '_accept'
         WHEN 'last_sent_at' = ANY (p_changed) THEN p_entity || '_resend'
         WHEN 'replaced_by' = ANY (p_changed) THEN p_entity || '_roll'
+        WHEN 'status' = ANY (p_changed) AND p_new ->> 'status' = 'disabled' THEN p_entity || '_disable'
+        WHEN 'status' = ANY (p_changed) AND p_old ->> 'status' = 'disabled' AND p_new ->> 'status' = 'active' THEN p_entity || '_enable'
         -- Tables with a status column: archiving and restoring are named, other moves are status changes.
         WHEN 'status' = ANY (p_changed) AND p_actions[2] IS NULL THEN p_entity || CASE
             WHEN p_new ->> 'status' = 'archived' THEN '_archive'

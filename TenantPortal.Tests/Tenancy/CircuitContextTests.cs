@@ -140,6 +140,7 @@ public sealed class CircuitContextTests(DatabaseFixture fixture) : IClassFixture
             var connection = (Npgsql.NpgsqlConnection)db.Database.GetDbConnection();
             Assert.Equal(pid, connection.ProcessID);
             Assert.Equal(clean, await Sql.ScalarAsync<string>(connection, state));
+            Assert.Equal("off", await Sql.ScalarAsync<string>(connection, "SHOW jit")); // plans outlive the reset; compiling them does not
         }
 
         await using (var circuitB = OpenCircuit(world.OwnerB, world.OrgB, provider: onePool))
@@ -150,6 +151,121 @@ public sealed class CircuitContextTests(DatabaseFixture fixture) : IClassFixture
             Assert.Equal(pid, connection.ProcessID);
             Assert.Equal(clean.Replace("no org", world.OrgB.ToString(), StringComparison.Ordinal), await Sql.ScalarAsync<string>(connection, state));
             Assert.Equal([world.OrgB], await db.Workspaces.IgnoreQueryFilters().Select(w => w.OrgId).Distinct().ToListAsync(ct));
+        }
+    }
+
+    [Fact]
+    public async Task A_refused_entry_leaves_nothing_behind_for_the_next_request()
+    {
+        var world = await TwoTenants.CreateAsync(fixture.Database);
+        await using var onePool = OnePool("refused-entry");
+        int pid;
+        await using (var a = await OpenAsync(onePool, world.OwnerA, world.OrgA))
+        {
+            pid = a.Connection.ProcessID;
+            await Sql.ExecuteAsync(a.Connection, "CREATE TEMP TABLE leftover (x int)");
+        }
+
+        // Owner B is no member of organization A: the entry is refused, in the same round trip as the reset.
+        var refused = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => OpenAsync(onePool, world.OwnerB, world.OrgA));
+        Assert.Equal(Npgsql.PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
+
+        await using var next = await OpenAsync(onePool, null, null);
+        Assert.Equal(pid, next.Connection.ProcessID);
+        Assert.Equal("none | none", await Sql.ScalarAsync<string>(next.Connection,
+            "SELECT coalesce(to_regclass('pg_temp.leftover')::text, 'none') || ' | ' || coalesce(nullif(current_setting('app.current_org_id', true), ''), 'none')"));
+    }
+
+    [Fact]
+    public async Task A_connection_whose_reset_fails_is_closed_and_never_used_again()
+    {
+        var world = await TwoTenants.CreateAsync(fixture.Database);
+        await using var onePool = OnePool("failed-reset");
+        int pid;
+        await using (var a = await OpenAsync(onePool, world.OwnerA, world.OrgA))
+        {
+            pid = a.Connection.ProcessID;
+            await Sql.ExecuteAsync(a.Connection, "CREATE TEMP TABLE leftover (x int)");
+        }
+
+        var scope = onePool.CreateAsyncScope();
+        await using (scope)
+        await using (var db = await scope.ServiceProvider.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync(TestContext.Current.CancellationToken))
+        {
+            await Sql.ExecuteAsync(fixture.Database.AdminConnectionString, "REVOKE EXECUTE ON FUNCTION app.reset_connection() FROM portal_app");
+            try
+            {
+                await Assert.ThrowsAsync<Npgsql.PostgresException>(() => db.Database.OpenConnectionAsync(TestContext.Current.CancellationToken));
+                Assert.Equal(System.Data.ConnectionState.Closed, db.Database.GetDbConnection().State);
+            }
+            finally
+            {
+                await Sql.ExecuteAsync(fixture.Database.AdminConnectionString, "GRANT EXECUTE ON FUNCTION app.reset_connection() TO portal_app");
+            }
+        }
+
+        await using var next = await OpenAsync(onePool, world.OwnerA, world.OrgA);
+        Assert.NotEqual(pid, next.Connection.ProcessID); // the session that could not be reset is gone
+        Assert.Null(await Sql.ScalarAsync<string>(next.Connection, "SELECT to_regclass('pg_temp.leftover')::text"));
+    }
+
+    [Fact]
+    public async Task Key_verification_runs_on_a_reset_connection_too()
+    {
+        var world = await TwoTenants.CreateAsync(fixture.Database);
+        await using var onePool = OnePool("verification");
+        await using (var a = await OpenAsync(onePool, world.OwnerA, world.OrgA))
+        {
+            // Left behind, this would make the key's use (an UPDATE) fail: verification would error instead of passing.
+            await Sql.ExecuteAsync(a.Connection, "SET default_transaction_read_only = on");
+            Assert.Equal("on", await Sql.ScalarAsync<string>(a.Connection, "SHOW default_transaction_read_only"));
+        }
+
+        await using var anonymous = onePool.CreateAsyncScope();
+        var verifier = new TenantPortal.Features.ApiKeys.ApiKeyVerifier(
+            anonymous.ServiceProvider.GetRequiredService<IDbContextFactory<PortalDbContext>>(), TimeProvider.System);
+        var identity = await verifier.VerifyAsync(world.KeyA, cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal(world.AgentA, identity?.AgentId);
+    }
+
+    private ServiceProvider OnePool(string name) => new ServiceCollection()
+        .AddPortalDbContext(new Npgsql.NpgsqlConnectionStringBuilder(fixture.Database.AppConnectionString) { MaxPoolSize = 1, ApplicationName = name }.ConnectionString)
+        .BuildServiceProvider();
+
+    /// <summary>A request's context with its connection open (reset and entered; nobody signed in without a user).</summary>
+    private static async Task<OpenRequest> OpenAsync(ServiceProvider provider, Guid? user, Guid? org)
+    {
+        var scope = provider.CreateAsyncScope();
+        var tenant = scope.ServiceProvider.GetRequiredService<TenantPortal.Tenancy.TenantContext>();
+        if (user is Guid signedIn)
+        {
+            tenant.SignIn(signedIn);
+            tenant.Enter(org!.Value, "slug", "Name", "owner", null, null);
+        }
+
+        var db = await scope.ServiceProvider.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
+        try
+        {
+            await db.Database.OpenConnectionAsync();
+        }
+        catch
+        {
+            await db.DisposeAsync();
+            await scope.DisposeAsync();
+            throw;
+        }
+
+        return new OpenRequest(scope, db);
+    }
+
+    private sealed record OpenRequest(AsyncServiceScope Scope, PortalDbContext Db) : IAsyncDisposable
+    {
+        public Npgsql.NpgsqlConnection Connection => (Npgsql.NpgsqlConnection)Db.Database.GetDbConnection();
+
+        public async ValueTask DisposeAsync()
+        {
+            await Db.DisposeAsync();
+            await Scope.DisposeAsync();
         }
     }
 

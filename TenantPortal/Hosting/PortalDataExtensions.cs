@@ -94,9 +94,21 @@ public static class PortalDataExtensions
         return services;
     }
 
-    /// <summary>The request role's connection string as requests use it: pooled without Npgsql's reset (the app resets).</summary>
-    internal static string RequestPool(string connectionString) =>
-        new NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true }.ConnectionString;
+    /// <summary>
+    /// The request role's connection string as requests use it: pooled without Npgsql's reset (the app resets), and
+    /// connections replaced after 15 minutes unless configured otherwise, which bounds how long a plan shape planted by
+    /// SQL in one request (plans outlive the reset) can slow the connection it was planted on.
+    /// </summary>
+    internal static string RequestPool(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true };
+        if (builder.ConnectionLifetime == 0)
+        {
+            builder.ConnectionLifetime = 900;
+        }
+
+        return builder.ConnectionString;
+    }
 
     internal static void ConfigurePortal(DbContextOptionsBuilder db, string connectionString) =>
         db.UseNpgsql(connectionString)

@@ -30,14 +30,47 @@ internal sealed class TenantConnectionInterceptor : DbConnectionInterceptor
         ResetAndEnterAsync((NpgsqlConnection)connection, (eventData.Context as PortalDbContext)?.Tenant, cancellationToken);
 
     /// <summary>Resets <paramref name="connection"/> and enters <paramref name="tenant"/>'s context (none without a user).</summary>
+    /// <remarks>
+    /// The reset and the entry go in one round trip but in transactions of their own (error barriers): a refused entry
+    /// (a removed member) does not roll the reset back, so the connection returns to the pool clean. If the reset
+    /// itself fails (SQL in an earlier request can arrange that, e.g. with a statement timeout and a pile of temporary
+    /// tables), nothing of the session can be trusted: the pool is cleared, so this physical connection is closed
+    /// rather than reused, and the connection is closed here, so no caller runs a query on it.
+    /// </remarks>
     internal static async Task ResetAndEnterAsync(NpgsqlConnection connection, TenantContext? tenant, CancellationToken cancellationToken)
     {
-        await using var batch = new NpgsqlBatch(connection) { BatchCommands = { new("SELECT app.reset_connection()") } };
+        await using var batch = new NpgsqlBatch(connection) { EnableErrorBarriers = true, BatchCommands = { new("SELECT app.reset_connection()") } };
+        var entry = AddEntry(batch, tenant);
+        var reset = false;
+        try
+        {
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+            reset = true; // the reset's result: it committed on its own
+            if (entry is not null)
+            {
+                await reader.NextResultAsync(cancellationToken);
+                await entry(reader, cancellationToken);
+            }
+        }
+        catch
+        {
+            if (!reset)
+            {
+                NpgsqlConnection.ClearPool(connection);
+            }
+
+            await connection.CloseAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Adds the context entry to the batch; returns how to read what the database reports, or null for nobody.</summary>
+    private static Func<NpgsqlDataReader, CancellationToken, Task>? AddEntry(NpgsqlBatch batch, TenantContext? tenant)
+    {
         if (tenant is not { UserId: Guid userId })
         {
-            // No one signed in (sign-in pages, Identity's lookups): a clean connection, no context.
-            await batch.ExecuteNonQueryAsync(cancellationToken);
-            return;
+            // No one signed in (sign-in pages, Identity's lookups, key verification): a clean connection, no context.
+            return null;
         }
 
         object ip = (object?)tenant.ClientIp ?? DBNull.Value, agent = (object?)tenant.UserAgent ?? DBNull.Value;
@@ -47,8 +80,7 @@ internal sealed class TenantConnectionInterceptor : DbConnectionInterceptor
             {
                 Parameters = { new() { Value = userId }, new() { Value = ip }, new() { Value = agent } },
             });
-            await batch.ExecuteNonQueryAsync(cancellationToken);
-            return;
+            return (reader, cancellationToken) => reader.ReadAsync(cancellationToken);
         }
 
         // The database checks the membership now; what it reports (role and workspace roles) replaces what the circuit cached.
@@ -61,12 +93,13 @@ internal sealed class TenantConnectionInterceptor : DbConnectionInterceptor
         batch.BatchCommands.Add(new NpgsqlBatchCommand(
             "SELECT coalesce(nullif(current_setting('app.current_admin_workspace_ids'), ''), '{}')::uuid[], " +
             "coalesce(nullif(current_setting('app.current_member_workspace_ids'), ''), '{}')::uuid[]"));
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        await reader.NextResultAsync(cancellationToken); // past the reset's result
-        await reader.ReadAsync(cancellationToken);
-        var role = reader.GetString(0);
-        await reader.NextResultAsync(cancellationToken);
-        await reader.ReadAsync(cancellationToken);
-        tenant.Confirm(orgId, role, reader.GetFieldValue<Guid[]>(0), reader.GetFieldValue<Guid[]>(1));
+        return async (reader, cancellationToken) =>
+        {
+            await reader.ReadAsync(cancellationToken);
+            var role = reader.GetString(0);
+            await reader.NextResultAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            tenant.Confirm(orgId, role, reader.GetFieldValue<Guid[]>(0), reader.GetFieldValue<Guid[]>(1));
+        };
     }
 }

@@ -23,8 +23,9 @@ public sealed class ApiKeyVerifier(IDbContextFactory<PortalDbContext> dbFactory,
         }
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        // Opened through EF, so the connection is reset like every other before the key is looked up.
+        await db.Database.OpenConnectionAsync(cancellationToken);
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-        await connection.OpenAsync(cancellationToken);
         try
         {
             await using var command = new NpgsqlCommand(
@@ -44,7 +45,7 @@ public sealed class ApiKeyVerifier(IDbContextFactory<PortalDbContext> dbFactory,
         }
         finally
         {
-            await connection.CloseAsync();
+            await db.Database.CloseConnectionAsync();
         }
     }
 }

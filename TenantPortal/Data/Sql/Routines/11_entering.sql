@@ -12,6 +12,9 @@ BEGIN
     EXECUTE 'CLOSE ALL';
     EXECUTE 'SET SESSION AUTHORIZATION DEFAULT';
     EXECUTE 'RESET ALL';
+    -- Plans outlive the reset; whether one is compiled to machine code is decided when it runs. A request's SQL could
+    -- have had the routines planned with JIT at any cost; off here, no such plan is compiled in a later request.
+    EXECUTE 'SET jit = off';
     EXECUTE 'DEALLOCATE ALL';
     EXECUTE 'UNLISTEN *';
     PERFORM pg_catalog.pg_advisory_unlock_all();

@@ -159,12 +159,7 @@ public sealed class CircuitContextTests(DatabaseFixture fixture) : IClassFixture
     {
         var world = await TwoTenants.CreateAsync(fixture.Database);
         await using var onePool = OnePool("refused-entry");
-        int pid;
-        await using (var a = await OpenAsync(onePool, world.OwnerA, world.OrgA))
-        {
-            pid = a.Connection.ProcessID;
-            await Sql.ExecuteAsync(a.Connection, "CREATE TEMP TABLE leftover (x int)");
-        }
+        var pid = await LeaveTableBehindAsync(onePool, world);
 
         // Owner B is no member of organization A: the entry is refused, in the same round trip as the reset.
         var refused = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => OpenAsync(onePool, world.OwnerB, world.OrgA));
@@ -181,12 +176,7 @@ public sealed class CircuitContextTests(DatabaseFixture fixture) : IClassFixture
     {
         var world = await TwoTenants.CreateAsync(fixture.Database);
         await using var onePool = OnePool("failed-reset");
-        int pid;
-        await using (var a = await OpenAsync(onePool, world.OwnerA, world.OrgA))
-        {
-            pid = a.Connection.ProcessID;
-            await Sql.ExecuteAsync(a.Connection, "CREATE TEMP TABLE leftover (x int)");
-        }
+        var pid = await LeaveTableBehindAsync(onePool, world);
 
         var scope = onePool.CreateAsyncScope();
         await using (scope)
@@ -226,6 +216,14 @@ public sealed class CircuitContextTests(DatabaseFixture fixture) : IClassFixture
             anonymous.ServiceProvider.GetRequiredService<IDbContextFactory<PortalDbContext>>(), TimeProvider.System);
         var identity = await verifier.VerifyAsync(world.KeyA, cancellationToken: TestContext.Current.CancellationToken);
         Assert.Equal(world.AgentA, identity?.AgentId);
+    }
+
+    /// <summary>A request of owner A that leaves a temporary table on its connection; returns the backend's pid.</summary>
+    private static async Task<int> LeaveTableBehindAsync(ServiceProvider onePool, TwoTenants world)
+    {
+        await using var a = await OpenAsync(onePool, world.OwnerA, world.OrgA);
+        await Sql.ExecuteAsync(a.Connection, "CREATE TEMP TABLE leftover (x int)");
+        return a.Connection.ProcessID;
     }
 
     private ServiceProvider OnePool(string name) => new ServiceCollection()

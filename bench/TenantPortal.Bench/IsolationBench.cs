@@ -110,35 +110,39 @@ internal static class IsolationBench
         var results = new List<QueryResult>();
         foreach (var query in Queries.Where(q => only is null || q.Name.Contains(only, StringComparison.OrdinalIgnoreCase)))
         {
-            var a = await Timing.MeasureAsync(() => ExecuteAsync(peer, query.PeerSql ?? query.Sql, parameters));
-            var b = await Timing.MeasureAsync(() => ExecuteAsync(app, query.Sql, parameters));
-            var c = await Timing.MeasureAsync(() => ExecuteAsync(app, Unfiltered(query.Sql), parameters));
-            var d = await Timing.MeasureAsync(async () =>
-            {
-                await using var connection = await requests.OpenAsync();
-                await ExecuteAsync(connection, query.Sql, parameters);
-            });
-            var result = new QueryResult(query.Name, a, b, c, d);
+            // Round by round, so that what disturbs this machine for a moment weighs on the four alike.
+            var timings = await Timing.MeasureInterleavedAsync(
+                () => ExecuteAsync(peer, query.PeerSql ?? query.Sql, parameters),
+                () => ExecuteAsync(app, query.Sql, parameters),
+                () => ExecuteAsync(app, Unfiltered(query.Sql), parameters),
+                async () =>
+                {
+                    await using var connection = await requests.OpenAsync();
+                    await ExecuteAsync(connection, query.Sql, parameters);
+                });
+            var result = new QueryResult(query.Name, timings[0], timings[1], timings[2], timings[3]);
             results.Add(result);
             Console.WriteLine(result.Line);
         }
 
-        var select1 = await Timing.MeasureAsync(async () =>
-        {
-            await using var fresh = await OpenAsync(database.App);
-            await ExecuteAsync(fresh, "SELECT 1", parameters);
-        });
-        var entry = await Timing.MeasureAsync(async () =>
-        {
-            await using var connection = await requests.OpenAsync();
-        });
-        // As connections were entered before the app reset them itself: Npgsql's DISCARD ALL (sent with the next
-        // command), which also drops the session's cached plans, then the entry.
-        var discardAll = await Timing.MeasureAsync(async () =>
-        {
-            await using var connection = await OpenAsync(database.App);
-            await EnterAsync(connection, owner, org);
-        });
+        var connections = await Timing.MeasureInterleavedAsync(
+            async () =>
+            {
+                await using var fresh = await OpenAsync(database.App);
+                await ExecuteAsync(fresh, "SELECT 1", parameters);
+            },
+            async () =>
+            {
+                await using var connection = await requests.OpenAsync();
+            },
+            // As connections were entered before the app reset them itself: Npgsql's DISCARD ALL (sent with the next
+            // command), which also drops the session's cached plans, then the entry.
+            async () =>
+            {
+                await using var connection = await OpenAsync(database.App);
+                await EnterAsync(connection, owner, org);
+            });
+        var (select1, entry, discardAll) = (connections[0], connections[1], connections[2]);
         var rates = only is null or "rates" ? await AuditRates.MeasureAsync(database.App, owner, IsolationData.Owner(1)) : [];
         List<PageTimes.PageTime> pages = [];
         if (only is null or "pages")
@@ -332,25 +336,36 @@ internal static class IsolationBench
     }
 }
 
-/// <summary>p50 and p95 of repeated runs: a warm-up, then up to 40 rounds or about 3 seconds, at least 5.</summary>
+/// <summary>p50 and p95 of repeated runs: a warm-up, then rounds until 200 or about 2 seconds a measurement, at least 5.</summary>
 internal sealed record Timing(double P50, double P95, int Rounds)
 {
-    public static async Task<Timing> MeasureAsync(Func<Task> work)
+    /// <summary>Each of <paramref name="works"/> once a round, starting with a different one each round.</summary>
+    public static async Task<Timing[]> MeasureInterleavedAsync(params Func<Task>[] works)
     {
-        for (var i = 0; i < 2; i++)
+        foreach (var work in works)
         {
+            await work();
             await work();
         }
 
-        var times = new List<double>();
+        var times = works.Select(_ => new List<double>()).ToArray();
         var budget = Stopwatch.StartNew();
-        while (times.Count < 5 || (times.Count < 200 && budget.Elapsed < TimeSpan.FromSeconds(2)))
+        for (var round = 0; round < 5 || (round < 200 && budget.Elapsed < TimeSpan.FromSeconds(2) * works.Length); round++)
         {
-            var started = Stopwatch.GetTimestamp();
-            await work();
-            times.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            for (var i = 0; i < works.Length; i++)
+            {
+                var which = (round + i) % works.Length;
+                var started = Stopwatch.GetTimestamp();
+                await works[which]();
+                times[which].Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
         }
 
+        return [.. times.Select(Of)];
+    }
+
+    private static Timing Of(List<double> times)
+    {
         times.Sort();
         return new Timing(times[times.Count / 2], times[(int)Math.Ceiling(times.Count * 0.95) - 1], times.Count);
     }

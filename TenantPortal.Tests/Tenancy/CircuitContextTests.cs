@@ -226,6 +226,40 @@ public sealed class CircuitContextTests(DatabaseFixture fixture) : IClassFixture
         return a.Connection.ProcessID;
     }
 
+    [Fact]
+    public async Task An_agents_request_enters_the_agents_context_on_every_connection_and_stops_when_its_key_does()
+    {
+        var world = await TwoTenants.CreateAsync(fixture.Database);
+        var sibling = await Tenants.CreateProjectAsync(fixture.Database, world.OwnerA, world.OrgA, world.GeneralA, "sibling", "Sibling");
+        var ct = TestContext.Current.CancellationToken;
+        await using var request = services.CreateAsyncScope();
+        var verifier = new TenantPortal.Features.ApiKeys.ApiKeyVerifier(
+            request.ServiceProvider.GetRequiredService<IDbContextFactory<PortalDbContext>>(), TimeProvider.System);
+        var agent = await verifier.VerifyAsync(world.KeyA, cancellationToken: ct);
+        Assert.NotNull(agent);
+        request.ServiceProvider.GetRequiredService<TenantPortal.Tenancy.TenantContext>().EnterAgent(world.KeyA, agent);
+        var factory = request.ServiceProvider.GetRequiredService<IDbContextFactory<PortalDbContext>>();
+
+        for (var connection = 0; connection < 3; connection++)
+        {
+            await using var db = await factory.CreateDbContextAsync(ct);
+            // Row-level security alone: the key's project, never its sibling in the same workspace, no memberships.
+            Assert.Equal([world.ProjectA], await db.Projects.IgnoreQueryFilters().Select(p => p.Id).ToListAsync(ct));
+            Assert.Equal(agent.KeyId, (await db.Database.SqlQueryRaw<Guid>("SELECT app.current_key_id() AS \"Value\"").ToListAsync(ct)).Single());
+        }
+
+        await using (var owner = await OpenAsync(services, world.OwnerA, world.OrgA))
+        {
+            Assert.Contains(sibling, await owner.Db.Projects.Select(p => p.Id).ToListAsync(ct)); // positive control
+        }
+
+        await Sql.ExecuteAsync(fixture.Database.AdminConnectionString, "UPDATE api_keys SET status = 'disabled' WHERE id = @k", ("k", agent.KeyId));
+        await using (var db = await factory.CreateDbContextAsync(ct))
+        {
+            await Assert.ThrowsAsync<TenantPortal.Tenancy.AgentKeyRefusedException>(() => db.Projects.IgnoreQueryFilters().ToListAsync(ct));
+        }
+    }
+
     private ServiceProvider OnePool(string name) => new ServiceCollection()
         .AddPortalDbContext(new Npgsql.NpgsqlConnectionStringBuilder(fixture.Database.AppConnectionString) { MaxPoolSize = 1, ApplicationName = name }.ConnectionString)
         .BuildServiceProvider();

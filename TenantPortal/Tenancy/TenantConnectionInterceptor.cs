@@ -67,6 +67,23 @@ internal sealed class TenantConnectionInterceptor : DbConnectionInterceptor
     /// <summary>Adds the context entry to the batch; returns how to read what the database reports, or null for nobody.</summary>
     private static Func<NpgsqlDataReader, CancellationToken, Task>? AddEntry(NpgsqlBatch batch, TenantContext? tenant)
     {
+        if (tenant is { AgentKey: string key })
+        {
+            // An agent's request: the key is checked again on every connection, so one that stops verifying (revoked,
+            // disabled, expired, its agent or project no longer active) fails the request's next query.
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT key_id FROM app.enter_agent_context($1, $2, $3)")
+            {
+                Parameters = { new() { Value = key }, new() { Value = (object?)tenant.ClientIp ?? DBNull.Value }, new() { Value = (object?)tenant.UserAgent ?? DBNull.Value } },
+            });
+            return async (reader, cancellationToken) =>
+            {
+                if (!await reader.ReadAsync(cancellationToken) || reader.GetGuid(0) != tenant.Agent?.KeyId)
+                {
+                    throw new AgentKeyRefusedException();
+                }
+            };
+        }
+
         if (tenant is not { UserId: Guid userId })
         {
             // No one signed in (sign-in pages, Identity's lookups, key verification): a clean connection, no context.

@@ -43,6 +43,26 @@ public sealed class TenantContext
 
     public bool IsOwner => OrgRole == Tenancy.OrgRole.Owner;
 
+    /// <summary>The agent a request speaks for (agent API), with its key's id, project and capabilities; null for people.</summary>
+    public AgentActor? Agent { get; private set; }
+
+    /// <summary>The key the agent presented; every connection of the request enters the agent's context with it.</summary>
+    internal string? AgentKey { get; private set; }
+
+    /// <summary>
+    /// Makes this request an agent's: its organization is the key's, and every connection the request opens enters
+    /// the agent's context with <paramref name="key"/> (the database checks the key again each time).
+    /// </summary>
+    public void EnterAgent(string key, AgentActor agent)
+    {
+        UserId = null;
+        ClearOrganization();
+        OrgId = agent.OrgId;
+        WorkspaceId = agent.WorkspaceId;
+        Agent = agent;
+        AgentKey = key;
+    }
+
     public void SignIn(Guid userId)
     {
         if (UserId != userId)
@@ -99,6 +119,12 @@ public sealed class TenantContext
         WorkspaceName = null;
     }
 }
+
+/// <summary>An agent as its key identifies it: the key, the agent, where it works and what the key lets it do.</summary>
+public sealed record AgentActor(Guid KeyId, Guid AgentId, Guid ProjectId, Guid WorkspaceId, Guid OrgId, IReadOnlyList<string> Capabilities);
+
+/// <summary>Thrown when a connection of an agent's request cannot enter its context: the key no longer verifies.</summary>
+public sealed class AgentKeyRefusedException() : UnauthorizedAccessException("The API key no longer verifies.");
 
 /// <summary>Thrown when code that needs tenant context runs without it; never silently ignored.</summary>
 public sealed class TenantContextMissingException(string message) : InvalidOperationException(message);

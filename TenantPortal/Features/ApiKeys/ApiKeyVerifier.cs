@@ -1,11 +1,9 @@
 using Npgsql;
 using Microsoft.EntityFrameworkCore;
 using TenantPortal.Data;
+using TenantPortal.Tenancy;
 
 namespace TenantPortal.Features.ApiKeys;
-
-/// <summary>The agent a valid key speaks for, and what it may do.</summary>
-public sealed record AgentIdentity(Guid KeyId, Guid AgentId, Guid ProjectId, Guid WorkspaceId, Guid OrgId, IReadOnlyList<string> Capabilities);
 
 /// <summary>
 /// Verifies an agent's key: parse and checksum without the database, then one indexed lookup through
@@ -15,7 +13,7 @@ public sealed record AgentIdentity(Guid KeyId, Guid AgentId, Guid ProjectId, Gui
 public sealed class ApiKeyVerifier(IDbContextFactory<PortalDbContext> dbFactory, TimeProvider time)
 {
     /// <summary>The identity behind <paramref name="key"/>, or null when it is not a valid key now.</summary>
-    public async Task<AgentIdentity?> VerifyAsync(string? key, string? clientIp = null, string? userAgent = null, CancellationToken cancellationToken = default)
+    public async Task<AgentActor?> VerifyAsync(string? key, string? clientIp = null, string? userAgent = null, CancellationToken cancellationToken = default)
     {
         if (!ApiKeyFormat.TryParse(key, out var parsed))
         {
@@ -40,7 +38,7 @@ public sealed class ApiKeyVerifier(IDbContextFactory<PortalDbContext> dbFactory,
                 return null;
             }
 
-            return new AgentIdentity(reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetGuid(3), reader.GetGuid(4),
+            return new AgentActor(reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetGuid(3), reader.GetGuid(4),
                 reader.GetFieldValue<string[]>(5));
         }
         finally

@@ -59,6 +59,7 @@ public sealed class AuditChainTests(DatabaseFixture fixture) : IClassFixture<Dat
             SET session_replication_role = replica;
             UPDATE audit_events SET occurred_at = now() + interval '1 hour'
             WHERE chain_key = @o AND seq = (SELECT max(seq) FROM audit_events WHERE chain_key = @o);
+            UPDATE audit_chain_heads SET occurred_at = now() + interval '1 hour' WHERE chain_key = @o;
             """, ("o", world.OrgA));
 
         await using (var connection = await Tenants.OpenAsync(Db, world.OwnerA, world.OrgA))

@@ -15,7 +15,7 @@ public sealed class ApiKeyVerifier(IDbContextFactory<PortalDbContext> dbFactory,
     /// <summary>The identity behind <paramref name="key"/>, or null when it is not a valid key now.</summary>
     public async Task<AgentActor?> VerifyAsync(string? key, string? clientIp = null, string? userAgent = null, CancellationToken cancellationToken = default)
     {
-        if (!ApiKeyFormat.TryParse(key, out var parsed))
+        if (!ApiKeyFormat.TryParse(key, out _))
         {
             return null;
         }

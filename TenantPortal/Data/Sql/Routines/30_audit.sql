@@ -24,8 +24,9 @@ END;
 $$;
 
 -- Appends one event to its chain. Called by the row triggers and app.record_event, never directly by requests.
--- Times never go back along a chain (an event is stamped no earlier than the one before it, even if the server's
--- clock steps back), so a range of times is a range of seq: the viewer turns its date filter into seq bounds.
+-- Times never go back along a chain (an event is stamped no earlier than the one before it, whose time the head
+-- keeps, even if the server's clock steps back), so a range of times is a range of seq: the viewer turns its date
+-- filter into seq bounds.
 CREATE OR REPLACE FUNCTION app.append_audit_event(
     p_org_id uuid, p_workspace_id uuid, p_project_id uuid, p_action text, p_entity_type text, p_entity_id text,
     p_details jsonb, p_status text DEFAULT 'success', p_error text DEFAULT NULL)
@@ -59,14 +60,13 @@ BEGIN
     v_event.details := coalesce(p_details, '{}'::jsonb);
     v_event.status := coalesce(p_status, 'success');
     v_event.error_message := p_error;
-    v_event.occurred_at := greatest(clock_timestamp(),
-        (SELECT e.occurred_at FROM public.audit_events e WHERE e.chain_key = v_chain AND e.seq = v_head.seq));
+    v_event.occurred_at := greatest(clock_timestamp(), v_head.occurred_at);
     v_event.hash_version := 2;
     v_event.prev_hash := v_head.hash;
     v_event.hash := app.audit_hash(v_head.hash, v_event);
 
     INSERT INTO public.audit_events SELECT v_event.*;
-    UPDATE public.audit_chain_heads SET seq = v_event.seq, hash = v_event.hash WHERE chain_key = v_chain;
+    UPDATE public.audit_chain_heads SET seq = v_event.seq, hash = v_event.hash, occurred_at = v_event.occurred_at WHERE chain_key = v_chain;
     INSERT INTO public.audit_daily_counts AS c (chain_key, day, action, entity_type, events)
     VALUES (v_chain, app.utc_day(v_event.occurred_at), p_action, coalesce(p_entity_type, ''), 1)
     ON CONFLICT (chain_key, day, action, entity_type) DO UPDATE SET events = c.events + 1;

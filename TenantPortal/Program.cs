@@ -1,5 +1,6 @@
 using TenantPortal.Components;
 using TenantPortal.Components.Account;
+using TenantPortal.Features.AgentApi;
 using TenantPortal.Hosting;
 
 try
@@ -17,6 +18,7 @@ try
     }
 
     app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+    app.UseAgentApi();
     app.UseAntiforgery();
     app.MapPortalUi();
     await app.RunAsync();

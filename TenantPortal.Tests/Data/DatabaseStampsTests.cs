@@ -43,6 +43,9 @@ public sealed class DatabaseStampsTests(DatabaseFixture fixture) : IClassFixture
     public async Task A_key_in_use_marks_its_agent_active()
     {
         var world = await TwoTenants.CreateAsync(Db);
+        // The scenario's agent has posted already; start it over as never seen.
+        await Sql.ExecuteAsync(Db.AdminConnectionString, "UPDATE agents SET last_activity_at = NULL WHERE id = @a; UPDATE api_keys SET last_used_at = NULL WHERE agent_id = @a",
+            ("a", world.AgentA));
         Assert.Null(await Sql.ScalarAsync<DateTime?>(Db.AdminConnectionString, "SELECT last_activity_at FROM agents WHERE id = @a", ("a", world.AgentA)));
 
         await using (var connection = new NpgsqlConnection(Db.AppConnectionString))

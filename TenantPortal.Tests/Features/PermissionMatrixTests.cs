@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using TenantPortal.Features.Agents;
 using TenantPortal.Features.ApiKeys;
 using TenantPortal.Features.AuditLog;
+using TenantPortal.Features.Decisions;
 using TenantPortal.Features.Projects;
 using TenantPortal.Tenancy;
 using TenantPortal.Tests.Infrastructure;
@@ -32,7 +33,7 @@ public sealed partial class PermissionMatrixTests(DatabaseFixture fixture) : ICl
 
     /// <summary>One organization: the acting person in a role, two other owners, a member, a project and a pending invitation.</summary>
     private sealed record Scene(Guid Org, string OrgSlug, Guid Actor, Guid SecondOwner, Guid Target, Guid Workspace, Guid Project, Guid Invitation,
-        Guid Agent, Guid Key);
+        Guid Agent, Guid Key, Guid Decision);
 
     /// <summary>Each action: whether it only reads, and how to attempt it (true when the service reports success or shows data).</summary>
     private static readonly Dictionary<string, (bool Reads, Func<Circuit, Scene, Task<bool>> Attempt)> Actions = new()
@@ -59,6 +60,8 @@ public sealed partial class PermissionMatrixTests(DatabaseFixture fixture) : ICl
         ["key.roll"] = (false, async (c, s) => (await c.Keys.RollAsync(s.Key, TimeSpan.FromHours(1))).Result.Succeeded),
         ["key.disable"] = (false, async (c, s) => (await c.Keys.SetDisabledAsync(s.Key, disable: true)).Succeeded),
         ["key.review"] = (true, async (c, s) => (await c.Keys.ReviewAsync(KeyReview.All)).Any(k => k.Id == s.Key)),
+        ["decision.view"] = (true, async (c, s) => (await c.Decisions.ListAsync(s.Project)).Any(d => d.Id == s.Decision && d.Status == DecisionStatus.Pending)),
+        ["decision.decide"] = (false, async (c, s) => (await c.Decisions.ApproveAsync(s.Decision, "ship", "Looks right")).Succeeded),
         ["member.list"] = (true, async (c, s) => (await c.Members.ListAsync()).Any(m => m.UserId == s.Target)),
         ["member.change_role"] = (false, async (c, s) => (await c.Members.ChangeRoleAsync(s.Target, OrgRole.Viewer)).Succeeded),
         ["member.remove"] = (false, async (c, s) => (await c.Members.RemoveAsync(s.Target)).Succeeded),
@@ -142,9 +145,10 @@ public sealed partial class PermissionMatrixTests(DatabaseFixture fixture) : ICl
         var project = await Tenants.CreateProjectAsync(Db, owner, org, workspace, "website", "Website");
         var invitation = await Tenants.CreateInvitationAsync(Db, owner, org, $"pending-{tag}@example.com");
         var agent = await Tenants.CreateAgentAsync(Db, owner, org, project, "greeter");
-        await Tenants.CreateApiKeyAsync(Db, owner, org, agent, "main");
+        var secret = await Tenants.CreateApiKeyAsync(Db, owner, org, agent, "main", Capability.Communicate, Capability.ManageDecisions);
         var key = await Sql.ScalarAsync<Guid>(Db.AdminConnectionString, "SELECT id FROM api_keys WHERE agent_id = @a", ("a", agent));
-        return new Scene(org, slug, actor, secondOwner, target, workspace, project, invitation, agent, key);
+        var decision = await Tenants.ProposeDecisionAsync(Db, secret, "Ship it?", "ship", "wait");
+        return new Scene(org, slug, actor, secondOwner, target, workspace, project, invitation, agent, key, decision);
     }
 
     /// <summary>Every row of the organization, hashed: equal snapshots mean nothing changed.</summary>
@@ -157,7 +161,8 @@ public sealed partial class PermissionMatrixTests(DatabaseFixture fixture) : ICl
             (SELECT string_agg(p::text, ',' ORDER BY p.id) FROM projects p WHERE p.org_id = @o),
             (SELECT string_agg(i::text, ',' ORDER BY i.id) FROM org_invitations i WHERE i.org_id = @o),
             (SELECT string_agg(a::text, ',' ORDER BY a.id) FROM agents a WHERE a.org_id = @o),
-            (SELECT string_agg(k::text, ',' ORDER BY k.id) FROM api_keys k WHERE k.org_id = @o)))
+            (SELECT string_agg(k::text, ',' ORDER BY k.id) FROM api_keys k WHERE k.org_id = @o),
+            (SELECT string_agg(d::text, ',' ORDER BY d.id) FROM decisions d WHERE d.org_id = @o)))
         """, ("o", org));
 
     public ValueTask DisposeAsync() => circuits.DisposeAsync();

@@ -35,6 +35,8 @@ public sealed partial class PortalFeatureTests(DatabaseFixture fixture) : IClass
             UNION SELECT relname FROM pg_class WHERE relkind = 'i'
             """)).ToHashSet();
         known.UnionWith(SchemaScript.Embedded().SelectMany(s => RaisedRule().Matches(s.Sql).Select(m => m.Groups["code"].Value)));
+        // Trigger refusals raised as a named constraint (RAISE ... USING CONSTRAINT = 'name').
+        known.UnionWith(SchemaScript.Embedded().SelectMany(s => RaisedConstraint().Matches(s.Sql).Select(m => m.Groups["name"].Value)));
         // Positive control: both kinds are found.
         Assert.Contains("agents_name_key", known);
         Assert.Contains("plan_limit_projects", known);
@@ -45,4 +47,7 @@ public sealed partial class PortalFeatureTests(DatabaseFixture fixture) : IClass
 
     [GeneratedRegex(@"RAISE EXCEPTION '(?<code>[a-z_]+)(?:\||')")]
     private static partial Regex RaisedRule();
+
+    [GeneratedRegex(@"CONSTRAINT = '(?<name>[a-z_]+)'")]
+    private static partial Regex RaisedConstraint();
 }

@@ -82,6 +82,8 @@ public sealed class Circuit(AsyncServiceScope scope) : IAsyncDisposable
 
     public ApiKeyVerifier Verifier => scope.ServiceProvider.GetRequiredService<ApiKeyVerifier>();
 
+    public TenantPortal.Features.Decisions.DecisionService Decisions => scope.ServiceProvider.GetRequiredService<TenantPortal.Features.Decisions.DecisionService>();
+
     public ValueTask DisposeAsync() => scope.DisposeAsync();
 }
 

@@ -144,6 +144,44 @@ public static class Tenants
         return key.Key;
     }
 
+    /// <summary>A portal_app connection in the context of the agent whose key this is.</summary>
+    public static async Task<NpgsqlConnection> OpenAgentAsync(TestDatabase db, string key)
+    {
+        var connection = new NpgsqlConnection(db.AppConnectionString);
+        await connection.OpenAsync();
+        if (await CountAsync(connection, "SELECT count(*) FROM app.enter_agent_context(@k, NULL, NULL)", ("k", key)) != 1)
+        {
+            await connection.DisposeAsync();
+            throw new InvalidOperationException("The key does not verify.");
+        }
+
+        return connection;
+    }
+
+    /// <summary>The agent of <paramref name="key"/> posts a message to its whole project, straight in the database.</summary>
+    public static async Task<Guid> PostMessageAsync(TestDatabase db, string key, string content, string type = "note")
+    {
+        await using var connection = await OpenAgentAsync(db, key);
+        return await Sql.ScalarAsync<Guid>(connection, """
+            INSERT INTO agent_messages (org_id, workspace_id, project_id, agent_id, api_key_id, message_type, content)
+            SELECT a.org_id, a.workspace_id, a.project_id, a.id, app.current_key_id(), @type, @content
+            FROM agents a WHERE a.id = app.current_actor_id()
+            RETURNING id
+            """, ("type", type), ("content", content));
+    }
+
+    /// <summary>The agent of <paramref name="key"/> proposes a decision, straight in the database.</summary>
+    public static async Task<Guid> ProposeDecisionAsync(TestDatabase db, string key, string title, params string[] options)
+    {
+        await using var connection = await OpenAgentAsync(db, key);
+        return await Sql.ScalarAsync<Guid>(connection, """
+            INSERT INTO decisions (org_id, workspace_id, project_id, agent_id, api_key_id, title, options)
+            SELECT a.org_id, a.workspace_id, a.project_id, a.id, app.current_key_id(), @title, @options
+            FROM agents a WHERE a.id = app.current_actor_id()
+            RETURNING id
+            """, ("title", title), ("options", options));
+    }
+
     public static async Task<long> CountAsync(NpgsqlConnection connection, string sql, params (string Name, object Value)[] parameters) =>
         await Sql.ScalarAsync<long>(connection, sql, parameters);
 
@@ -153,8 +191,8 @@ public static class Tenants
 
 /// <summary>
 /// Two organizations, Acme (A) and Globex (B), each with an owner, a member, the default workspace and a second one,
-/// a workspace membership, a project with an agent and its key, and a pending invitation, so that every tenant table holds
-/// rows of both.
+/// a workspace membership, a project with an agent and its key (communicate, manage_decisions), a message and a
+/// pending decision of that agent, and a pending invitation, so that every tenant table holds rows of both.
 /// </summary>
 public sealed class TwoTenants
 {
@@ -190,8 +228,14 @@ public sealed class TwoTenants
         var projectB = await Tenants.CreateProjectAsync(db, ownerB, orgB, generalB, "website", "Website", "web");
         var agentA = await Tenants.CreateAgentAsync(db, ownerA, orgA, projectA, "greeter");
         var agentB = await Tenants.CreateAgentAsync(db, ownerB, orgB, projectB, "greeter");
-        var keyA = await Tenants.CreateApiKeyAsync(db, ownerA, orgA, agentA, "main");
-        var keyB = await Tenants.CreateApiKeyAsync(db, ownerB, orgB, agentB, "main");
+        var keyA = await Tenants.CreateApiKeyAsync(db, ownerA, orgA, agentA, "main", "communicate", "manage_decisions");
+        var keyB = await Tenants.CreateApiKeyAsync(db, ownerB, orgB, agentB, "main", "communicate", "manage_decisions");
+        foreach (var key in new[] { keyA, keyB })
+        {
+            await Tenants.PostMessageAsync(db, key, "Hello, project.");
+            await Tenants.ProposeDecisionAsync(db, key, "Ship the release?", "ship", "wait");
+        }
+
         await Tenants.CreateInvitationAsync(db, ownerA, orgA, $"invitee-a-{tag}@example.com");
         await Tenants.CreateInvitationAsync(db, ownerB, orgB, $"invitee-b-{tag}@example.com");
         return new TwoTenants

@@ -59,6 +59,26 @@ public sealed class CatalogTests(DatabaseFixture fixture) : IClassFixture<Databa
     }
 
     [Fact]
+    public async Task Requests_hold_no_privilege_on_the_databases_own_bookkeeping_in_schema_app()
+    {
+        const string Privileged = """
+            SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = 'app' AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
+              AND (has_table_privilege('portal_app', c.oid, 'SELECT') OR has_table_privilege('portal_app', c.oid, 'INSERT')
+                   OR has_table_privilege('portal_app', c.oid, 'UPDATE') OR has_table_privilege('portal_app', c.oid, 'DELETE'))
+            ORDER BY c.relname
+            """;
+        var tables = await Sql.ColumnAsync(fixture.Database.AdminConnectionString,
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'app' AND c.relkind = 'r' ORDER BY 1");
+        Assert.Superset(new HashSet<string> { "context_secret", "project_feed_heads" }, tables.ToHashSet()); // positive control
+        Assert.Empty(await Sql.ColumnAsync(fixture.Database.AdminConnectionString, Privileged));
+
+        await using var scratchScope = await fixture.Cluster.ScratchDatabaseAsync("appcatalog");
+        await Sql.ExecuteAsync(scratchScope.Database.OwnerConnectionString, "GRANT SELECT ON app.project_feed_heads TO portal_app");
+        Assert.Equal(["project_feed_heads"], await Sql.ColumnAsync(scratchScope.Database.AdminConnectionString, Privileged)); // the check can fail
+    }
+
+    [Fact]
     public async Task Every_table_with_updated_at_is_stamped_by_the_database()
     {
         Assert.Empty(await TenantCatalog.UnstampedAsync(fixture.Database.AdminConnectionString));

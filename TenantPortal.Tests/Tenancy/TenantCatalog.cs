@@ -1,12 +1,16 @@
 namespace TenantPortal.Tests.Tenancy;
 
-/// <summary>The tenant tables, read from the database catalog: every table with an org_id column, and organizations itself.</summary>
+/// <summary>
+/// The tenant tables, read from the database catalog: every table with an org_id column, and organizations itself.
+/// Tables in schema <c>app</c> are the database's own bookkeeping, which only its routines touch (requests hold no
+/// privilege on them: see <see cref="CatalogTests"/>), so they are not listed.
+/// </summary>
 internal static class TenantCatalog
 {
     public static Task<List<string>> TenantTablesAsync(string connectionString) => Infrastructure.Sql.ColumnAsync(connectionString, """
         SELECT c.relname
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+        WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'app')
           AND (c.relname = 'organizations'
                OR EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'org_id' AND NOT a.attisdropped))
         ORDER BY c.relname
@@ -20,7 +24,7 @@ internal static class TenantCatalog
                    CASE WHEN NOT EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND p.polpermissive
                                          AND 'portal_app'::regrole = ANY (p.polroles)) THEN 'no policy for portal_app' END)
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+        WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'app')
           AND (c.relname = 'organizations'
                OR EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'org_id' AND NOT a.attisdropped))
           AND (NOT c.relrowsecurity OR NOT c.relforcerowsecurity
@@ -33,7 +37,7 @@ internal static class TenantCatalog
     public static Task<List<string>> UnauditedAsync(string connectionString) => Infrastructure.Sql.ColumnAsync(connectionString, """
         SELECT c.relname
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+        WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'app')
           AND c.relname NOT IN ('audit_events')
           AND (c.relname = 'organizations'
                OR EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'org_id' AND NOT a.attisdropped))
@@ -55,7 +59,7 @@ internal static class TenantCatalog
                    CASE WHEN NOT EXISTS (SELECT 1 FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid
                                          WHERE t.tgrelid = c.oid AND f.proname = 'audit_row_change') THEN 'not audited' END)
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND c.relname <> 'audit_events'
+        WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'app') AND c.relname <> 'audit_events'
           AND (c.relname = 'projects'
                OR EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'project_id' AND NOT a.attisdropped))
           AND (NOT (c.relrowsecurity AND c.relforcerowsecurity)
@@ -69,7 +73,7 @@ internal static class TenantCatalog
     public static Task<List<string>> UnstampedAsync(string connectionString) => Infrastructure.Sql.ColumnAsync(connectionString, """
         SELECT c.relname
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+        WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'app')
           AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'updated_at' AND NOT a.attisdropped)
           AND NOT EXISTS (SELECT 1 FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid
                           WHERE t.tgrelid = c.oid AND f.proname = 'touch_updated_at' AND (t.tgtype & 16) = 16)

@@ -17,8 +17,9 @@ public sealed class VisibilityReferenceTests(DatabaseFixture fixture) : IClassFi
 
     /// <summary>
     /// Visibility per table, as the permission model states it. Parameters: @org, @user, @manager (owner or admin),
-    /// @ws (workspaces the person belongs to; every one for managers), @person (false for an agent), @project (an
-    /// agent's), @chain (the audit chain read: the organization's for managers, the chosen one for a platform admin).
+    /// @ws (workspaces the person belongs to; every one for managers), @person (false for an agent), @project and @caps
+    /// (an agent's project and its key's capabilities), @chain (the audit chain read: the organization's for managers,
+    /// the chosen one for a platform admin).
     /// </summary>
     private static readonly Dictionary<string, string> Reference = new()
     {
@@ -29,7 +30,9 @@ public sealed class VisibilityReferenceTests(DatabaseFixture fixture) : IClassFi
         ["org_invitations"] = "org_id = @org AND @manager AND @person",
         ["projects"] = "org_id = @org AND (@manager OR workspace_id = ANY (@ws)) AND (@person OR id = @project)",
         ["agents"] = "org_id = @org AND (@manager OR workspace_id = ANY (@ws)) AND (@person OR project_id = @project)",
-        ["api_keys"] = "org_id = @org AND (@manager OR workspace_id = ANY (@ws)) AND (@person OR project_id = @project)",
+        ["api_keys"] = "org_id = @org AND (@manager OR workspace_id = ANY (@ws)) AND @person",
+        ["agent_messages"] = "org_id = @org AND (@manager OR workspace_id = ANY (@ws)) AND (@person OR (project_id = @project AND 'communicate' = ANY (@caps)))",
+        ["decisions"] = "org_id = @org AND (@manager OR workspace_id = ANY (@ws)) AND (@person OR (project_id = @project AND 'manage_decisions' = ANY (@caps)))",
         ["user_subscriptions"] = "user_id = @user",
         ["audit_events"] = "chain_key = @chain",
         ["audit_daily_counts"] = "chain_key = @chain",
@@ -186,11 +189,12 @@ public sealed class VisibilityReferenceTests(DatabaseFixture fixture) : IClassFi
         {
             await using var connection = new NpgsqlConnection(admin);
             await connection.OpenAsync();
-            await using var command = new NpgsqlCommand("SELECT org_id, workspace_id, project_id FROM api_keys WHERE key_hash = @h", connection);
+            await using var command = new NpgsqlCommand("SELECT org_id, workspace_id, project_id, capabilities FROM api_keys WHERE key_hash = @h", connection);
             command.Parameters.AddWithValue("h", ApiKeyFormat.Hash(key));
             await using var reader = await command.ExecuteReaderAsync();
             Assert.True(await reader.ReadAsync());
-            return Facts(reader.GetGuid(0), null, manager: false, [reader.GetGuid(1)], person: false, reader.GetGuid(2), chain: null);
+            return Facts(reader.GetGuid(0), null, manager: false, [reader.GetGuid(1)], person: false, reader.GetGuid(2), chain: null,
+                reader.GetFieldValue<string[]>(3));
         }
 
         var user = actor.User!.Value;
@@ -207,7 +211,8 @@ public sealed class VisibilityReferenceTests(DatabaseFixture fixture) : IClassFi
         return Facts(org, user, manager, workspaces ?? [], person: true, null, actor.ViewChain ?? (manager ? org : null));
     }
 
-    private static Dictionary<string, object> Facts(Guid? org, Guid? user, bool manager, Guid[] workspaces, bool person, Guid? project, Guid? chain) => new()
+    private static Dictionary<string, object> Facts(Guid? org, Guid? user, bool manager, Guid[] workspaces, bool person, Guid? project, Guid? chain,
+        string[]? capabilities = null) => new()
     {
         ["org"] = (object?)org ?? DBNull.Value,
         ["user"] = (object?)user ?? DBNull.Value,
@@ -216,6 +221,7 @@ public sealed class VisibilityReferenceTests(DatabaseFixture fixture) : IClassFi
         ["person"] = person,
         ["project"] = (object?)project ?? DBNull.Value,
         ["chain"] = (object?)chain ?? DBNull.Value,
+        ["caps"] = capabilities ?? [],
     };
 
     private static async Task<NpgsqlConnection> EnterAsync(TestDatabase db, Actor actor)

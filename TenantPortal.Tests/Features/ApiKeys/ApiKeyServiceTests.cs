@@ -217,10 +217,12 @@ public sealed class ApiKeyServiceTests(DatabaseFixture fixture) : IClassFixture<
         await connection.OpenAsync(TestContext.Current.CancellationToken);
         Assert.Equal(world.ProjectA, await Sql.ScalarAsync<Guid>(connection, "SELECT project_id FROM app.enter_agent_context(@k, NULL, NULL)", ("k", world.KeyA)));
 
-        foreach (var (table, column) in new[] { ("projects", "id"), ("agents", "project_id"), ("api_keys", "project_id") })
+        foreach (var (table, column) in new[] { ("projects", "id"), ("agents", "project_id"), ("agent_messages", "project_id"), ("decisions", "project_id") })
         {
             Assert.Equal([world.ProjectA.ToString()], await ColumnAsync(connection, $"SELECT DISTINCT {column}::text FROM {table}"));
         }
+
+        Assert.Equal(0L, await Tenants.CountAsync(connection, "SELECT count(*) FROM api_keys"));  // Keys, its own included, are hidden from agents.
 
         Assert.Equal(0L, await Tenants.CountAsync(connection, "SELECT count(*) FROM org_members"));  // No person's data either.
         // Another organization's key does not resolve here, and leaves no context behind.

@@ -51,7 +51,7 @@ public sealed class AuditComponentsTests
         });
 
         var labels = html.QuerySelectorAll("[data-testid=audit-filters] label").Select(l => l.TextContent.Trim()).ToList();
-        Assert.Equal(["From", "To", "Actions", "Actor type", "Actor", "Entity type", "Entity id", "Status", "Text in details"], labels);
+        Assert.Equal(["From", "To", "Actions", "Actor type", "Actor or key", "Entity type", "Entity id", "Status", "Text in details"], labels);
         Assert.Equal("needle", html.QuerySelector("#audit-text")?.GetAttribute("value"));
         Assert.NotNull(html.QuerySelector("button[type=submit]"));
     }

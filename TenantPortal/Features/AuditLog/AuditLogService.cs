@@ -255,8 +255,13 @@ public sealed class AuditLogService(IDbContextFactory<PortalDbContext> dbFactory
                 FROM actors a WHERE a.id IS NOT NULL)
             SELECT id AS "Value" FROM actors WHERE id IS NOT NULL
             """).ToListAsync(cancellationToken);
-        var names = await ActorNamesAsync(ids, cancellationToken);
-        return ids.Select(id => new AuditActor(id, names.GetValueOrDefault(id) ?? id.ToString())).OrderBy(a => a.Name, StringComparer.CurrentCultureIgnoreCase).ToList();
+        // The organization's keys too (the filter keeps what an agent did with one key); a platform admin reading
+        // another organization's chain sees none of them.
+        await using var keysDb = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var keys = chain is null || chain == tenant.OrgId ? await keysDb.ApiKeys.Select(k => k.Id).ToListAsync(cancellationToken) : [];
+        var names = await ActorNamesAsync([.. ids, .. keys], cancellationToken);
+        return ids.Concat(keys).Select(id => new AuditActor(id, names.GetValueOrDefault(id) ?? id.ToString()))
+            .OrderBy(a => a.Name, StringComparer.CurrentCultureIgnoreCase).ToList();
     }
 
     /// <summary>Every organization, for platform admins choosing a chain to read.</summary>
@@ -269,12 +274,34 @@ public sealed class AuditLogService(IDbContextFactory<PortalDbContext> dbFactory
 
     private sealed record PlatformOrganization(Guid Id, string Name);
 
-    /// <summary>Display names of the people who acted, for the grid.</summary>
+    /// <summary>
+    /// Names for the grid and the actor filter: people by display name or email, agents by name, and API keys as
+    /// "greeter · key main" (agents and keys of the active organization only).
+    /// </summary>
     public async Task<Dictionary<Guid, string>> ActorNamesAsync(IEnumerable<Guid> ids, CancellationToken cancellationToken = default)
     {
         var wanted = ids.Distinct().ToList();
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return await db.Users.Where(u => wanted.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.DisplayName ?? u.Email ?? u.Id.ToString(), cancellationToken);
+        var names = await db.Users.Where(u => wanted.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.DisplayName ?? u.Email ?? u.Id.ToString(), cancellationToken);
+        var rest = wanted.Where(id => !names.ContainsKey(id)).ToList();
+        if (rest.Count == 0 || tenant.OrgId is null)
+        {
+            return names;
+        }
+
+        foreach (var agent in await db.Agents.Where(a => rest.Contains(a.Id)).Select(a => new { a.Id, a.Name }).ToListAsync(cancellationToken))
+        {
+            names[agent.Id] = agent.Name;
+        }
+
+        foreach (var key in await db.ApiKeys.Where(k => rest.Contains(k.Id))
+                     .Select(k => new { k.Id, k.Name, Agent = db.Agents.Where(a => a.Id == k.AgentId).Select(a => a.Name).Single() })
+                     .ToListAsync(cancellationToken))
+        {
+            names[key.Id] = $"{key.Agent} · key {key.Name}";
+        }
+
+        return names;
     }
 }
 

@@ -74,11 +74,14 @@ BEGIN
 END;
 $$;
 
--- Secrets never enter the log.
+-- Secrets never enter the log, and what agents say to each other is not copied into it: a `content` field is kept as
+-- its SHA-256 and length, which still proves what was said.
 CREATE OR REPLACE FUNCTION app.audit_redact(p_row jsonb) RETURNS jsonb
 LANGUAGE sql IMMUTABLE AS $$
     SELECT coalesce(jsonb_object_agg(key, CASE
         WHEN key ~ '(password|secret|token|key_hash|security_stamp|concurrency_stamp)' THEN '"[redacted]"'::jsonb
+        WHEN key = 'content' AND jsonb_typeof(value) = 'string' THEN jsonb_build_object(
+            'sha256', encode(sha256(convert_to(value #>> '{}', 'UTF8')), 'hex'), 'length', char_length(value #>> '{}'))
         ELSE value END), '{}'::jsonb)
     FROM jsonb_each(p_row);
 $$;
@@ -92,6 +95,10 @@ LANGUAGE sql IMMUTABLE AS $$
         WHEN p_op = 'INSERT' THEN coalesce(p_actions[1], p_entity || '_create')
         WHEN p_op = 'DELETE' THEN coalesce(p_actions[3], p_entity || '_delete')
         WHEN 'archived_at' = ANY (p_changed) THEN p_entity || CASE WHEN p_new ->> 'archived_at' IS NULL THEN '_restore' ELSE '_archive' END
+        -- Decisions: a person approves, rejects or defers; the expiry job expires.
+        WHEN 'decided_at' = ANY (p_changed) THEN p_entity || CASE p_new ->> 'status'
+            WHEN 'approved' THEN '_approve' WHEN 'rejected' THEN '_reject' WHEN 'deferred' THEN '_defer' WHEN 'expired' THEN '_expire'
+            ELSE '_status_change' END
         WHEN 'revoked_at' = ANY (p_changed) AND p_new ->> 'revoked_at' IS NOT NULL THEN p_entity || '_revoke'
         WHEN 'accepted_at' = ANY (p_changed) THEN p_entity || '_accept'
         WHEN 'last_sent_at' = ANY (p_changed) THEN p_entity || '_resend'

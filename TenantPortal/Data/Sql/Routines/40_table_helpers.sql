@@ -94,7 +94,8 @@ BEGIN
 END;
 $$;
 
--- Something happened in a project: its last activity moves to now (at most once a minute, to spare the project row).
+-- Something happened in a project: its last activity moves to now, and so does the agent's when an agent did it (each
+-- at most once a minute, to spare the rows).
 CREATE OR REPLACE FUNCTION app.note_project_activity() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -104,6 +105,11 @@ BEGIN
     UPDATE public.projects p SET last_activity_at = now()
     WHERE p.org_id = v_org AND p.id = v_project
       AND (p.last_activity_at IS NULL OR p.last_activity_at < now() - interval '1 minute');
+    IF app.current_actor_type() = 'agent' THEN
+        UPDATE public.agents a SET last_activity_at = now()
+        WHERE a.org_id = v_org AND a.id = app.current_actor_id()
+          AND (a.last_activity_at IS NULL OR a.last_activity_at < now() - interval '1 minute');
+    END IF;
     RETURN NULL;
 END;
 $$;

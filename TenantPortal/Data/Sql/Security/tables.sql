@@ -51,6 +51,15 @@ CALL app.audit_table('org_invitations', 'invitation');
 CALL app.secure_project_table('projects', 'project', 'id');
 CALL app.secure_project_table('agents', 'agent', p_members_update => true);
 CALL app.secure_project_table('api_keys', 'api_key');
+-- An agent's key is shown to it through app.current_agent_key; other keys are none of its business.
+CALL app.hide_from_agents('api_keys');
+
+-- What agents write in their project (Routines/90_agent_side.sql): people see it where they see the project, agents
+-- with the capability it needs; only agents insert, as themselves and with their key. The people who manage the
+-- project's agents decide on proposals.
+CALL app.secure_agent_table('agent_messages', 'message', 'communicate', ARRAY['message_send']);
+CALL app.secure_agent_table('decisions', 'decision', 'manage_decisions', ARRAY['decision_propose'],
+    '(SELECT app.current_org_can_manage()) OR workspace_id = ANY ((SELECT app.current_admin_workspace_ids())::uuid[])');
 
 -- A user's subscription is theirs alone.
 CALL app.reset_table_security('user_subscriptions');

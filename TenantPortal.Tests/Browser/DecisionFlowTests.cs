@@ -1,0 +1,61 @@
+using System.Net.Http.Headers;
+using Microsoft.Playwright;
+using TenantPortal.Tests.Infrastructure;
+using static Microsoft.Playwright.Assertions;
+
+namespace TenantPortal.Tests.Browser;
+
+[Collection(BrowserTests.Name)]
+public sealed class DecisionFlowTests(BrowserApp browser)
+{
+    private static readonly string[] DeployOrWait = ["deploy", "wait"];
+
+    [Fact]
+    public async Task An_agent_waits_while_the_owner_approves_in_the_browser_and_the_log_shows_the_agents_key_and_the_person()
+    {
+        var tag = Guid.NewGuid().ToString("N")[..6];
+        var email = $"laurie.{tag}@example.com";
+        await using var owner = await browser.NewSessionAsync();
+        await owner.RegisterConfirmAndSignInAsync("Laurie", email, "Decide123x");
+        var user = await Sql.ScalarAsync<Guid>(browser.Database.AdminConnectionString, "SELECT id FROM users WHERE email = @e", ("e", email));
+        var org = await Tenants.CreateOrganizationAsync(browser.Database, user, $"bream-{tag}", $"Bream {tag}");
+        var workspace = await Sql.ScalarAsync<Guid>(browser.Database.AdminConnectionString, "SELECT id FROM workspaces WHERE org_id = @o", ("o", org));
+        var project = await Tenants.CreateProjectAsync(browser.Database, user, org, workspace, "releases", "Releases");
+        var agent = await Tenants.CreateAgentAsync(browser.Database, user, org, project, "deployer");
+        var key = await Tenants.CreateApiKeyAsync(browser.Database, user, org, agent, "ci", "communicate", "manage_decisions");
+        using var client = new HttpClient { BaseAddress = browser.App.BaseAddress, Timeout = TimeSpan.FromSeconds(100) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        var ct = TestContext.Current.CancellationToken;
+
+        // The agent proposes and waits.
+        var proposal = await Api.BodyAsync(await client.PostAsync("api/v1/decisions",
+            Api.Json(new { title = "Deploy 2.4 to production?", description = "All checks passed.", options = DeployOrWait, payload = new { version = "2.4.0" } }), ct));
+        var id = proposal.GetProperty("id").GetGuid();
+        var wait = client.GetAsync($"api/v1/decisions/{id}?waitSeconds=60", ct);
+
+        // The owner decides in the browser.
+        var page = owner.Page;
+        await owner.GotoInteractiveAsync($"projects/{project}/decisions");
+        var card = page.GetByTestId("decision");
+        await Expect(card).ToContainTextAsync("Deploy 2.4 to production?");
+        await Expect(card).ToContainTextAsync("deployer (key ci)");
+        Assert.False(wait.IsCompleted);
+        await page.OpenDialogAsync("Approve Deploy 2.4 to production?");
+        await page.GetByLabel("deploy", new() { Exact = true }).CheckAsync();
+        await page.GetByLabel("Rationale (optional)").FillAsync("Canary is clean.");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Approve", Exact = true }).ClickAsync();
+        await Expect(page.GetByTestId("decision-outcome")).ToContainTextAsync("Approved: deploy by Laurie");
+
+        // The agent's wait returns the outcome.
+        var answered = await Api.BodyAsync(await wait);
+        Assert.Equal(("approved", "deploy", "Canary is clean."),
+            (answered.GetProperty("status").GetString(), answered.GetProperty("chosenOption").GetString(), answered.GetProperty("rationale").GetString()));
+
+        // The log names the agent with its key for the proposal and the person for the approval.
+        await owner.GotoInteractiveAsync("audit");
+        var grid = page.GetByTestId("audit-grid");
+        await Expect(grid.Locator("tr", new() { HasText = "decision_propose" })).ToContainTextAsync("deployer · key ci");
+        await Expect(grid.Locator("tr", new() { HasText = "decision_approve" })).ToContainTextAsync("Laurie");
+        Assert.Empty(owner.Errors);
+    }
+}

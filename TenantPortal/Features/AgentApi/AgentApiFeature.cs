@@ -1,0 +1,23 @@
+namespace TenantPortal.Features.AgentApi;
+
+/// <summary>
+/// The agent API under <c>/api/v1</c>: agents call it with their key (<c>Authorization: Bearer</c>), in their own
+/// project only, with what their key's capabilities allow. Errors are problem+json (<see cref="ApiProblem"/>).
+/// </summary>
+internal sealed class AgentApiFeature : IPortalFeature
+{
+    public void AddServices(IServiceCollection services, FeatureSettings settings)
+    {
+        services.AddScoped<AgentData>();
+        services.AddSingleton<DecisionSignals>();
+        services.AddHostedService(sp => sp.GetRequiredService<DecisionSignals>());
+    }
+
+    public void MapEndpoints(IEndpointRouteBuilder endpoints)
+    {
+        var api = endpoints.MapGroup("/api/v1").AddEndpointFilter(AgentApiPipeline.Authenticate).DisableAntiforgery();
+        AgentEndpoints.Map(api);
+        MessageEndpoints.Map(api);
+        DecisionEndpoints.Map(api);
+    }
+}

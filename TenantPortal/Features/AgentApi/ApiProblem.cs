@@ -1,0 +1,103 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Mvc;
+
+namespace TenantPortal.Features.AgentApi;
+
+/// <summary>
+/// The agent API's errors: <c>application/problem+json</c> (RFC 9457) with a stable <c>type</c> per cause, so an agent
+/// can branch on it. Types are relative references under <see cref="TypeBase"/>; each one is listed in the README.
+/// </summary>
+internal sealed class ApiProblem(int status, string name, string title, string detail) : IResult
+{
+    public const string TypeBase = "/api/problems/";
+
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public int Status => status;
+
+    public string Type => TypeBase + name;
+
+    /// <summary>Field errors (400), by the JSON name of the field or query parameter.</summary>
+    public IDictionary<string, string[]>? Errors { get; init; }
+
+    /// <summary>Members beside the standard ones (e.g. the missing capability).</summary>
+    public Dictionary<string, object?> Extensions { get; } = [];
+
+    /// <summary>Headers the cause requires (WWW-Authenticate, Retry-After, Allow).</summary>
+    public Dictionary<string, string> Headers { get; } = [];
+
+    public async Task ExecuteAsync(HttpContext httpContext)
+    {
+        var response = httpContext.Response;
+        response.StatusCode = status;
+        foreach (var (header, value) in Headers)
+        {
+            response.Headers[header] = value;
+        }
+
+        var problem = Errors is null ? new ProblemDetails() : new HttpValidationProblemDetails(Errors);
+        problem.Type = Type;
+        problem.Title = title;
+        problem.Status = status;
+        problem.Detail = detail;
+        foreach (var (key, value) in Extensions)
+        {
+            problem.Extensions[key] = value;
+        }
+
+        await response.WriteAsJsonAsync(problem, problem.GetType(), Json, "application/problem+json", httpContext.RequestAborted);
+    }
+
+    /// <summary>Any key that cannot be used — missing, malformed, unknown, revoked, expired, disabled, or its agent or project not active. The body does not say which.</summary>
+    public static ApiProblem InvalidToken() => new(401, "invalid-token", "The API key is not valid.",
+        "Send a valid, active agent key as 'Authorization: Bearer <key>'.")
+    {
+        Headers = { ["WWW-Authenticate"] = "Bearer error=\"invalid_token\"" },
+    };
+
+    public static ApiProblem MissingCapability(string capability) => new(403, "missing-capability", "The API key lacks a capability.",
+        $"This key does not have the '{capability}' capability; an owner or admin of the project can issue a key that has it.")
+    {
+        Extensions = { ["capability"] = capability },
+    };
+
+    public static ApiProblem NotFound(string what = "resource") => new(404, "not-found", "Not found.",
+        $"No such {what} in this key's project.");
+
+    public static ApiProblem Invalid(IDictionary<string, string[]> errors) => new(400, "invalid-request", "The request has invalid fields.",
+        "See 'errors' for what to change in each field.")
+    {
+        Errors = errors,
+    };
+
+    public static ApiProblem Invalid(string field, string message) => Invalid(new Dictionary<string, string[]> { [field] = [message] });
+
+    public static ApiProblem InvalidJson(string detail) => new(400, "invalid-json", "The body is not a JSON object.", detail);
+
+    public static ApiProblem UnsupportedMediaType() => new(415, "unsupported-media-type", "The body must be JSON.",
+        "Send the body as 'Content-Type: application/json' (UTF-8).");
+
+    public static ApiProblem TooLarge() => new(413, "payload-too-large", "The body is too large.",
+        $"Bodies may be at most {JsonInput.MaxBodyBytes / 1024 / 1024} MiB.");
+
+    public static ApiProblem DatabaseUnavailable() => new(503, "service-unavailable", "The service is briefly unavailable.",
+        "The database could not be reached; nothing was changed. Try again shortly.")
+    {
+        Headers = { ["Retry-After"] = "5" },
+    };
+
+    public static ApiProblem Internal() => new(500, "internal-error", "Something went wrong on our side.",
+        "The request could not be completed; nothing was changed.");
+
+    /// <summary>A bare status from routing or the server (404 for an unknown path, 405, 400 for a malformed request).</summary>
+    public static ApiProblem ForStatus(int status) => status switch
+    {
+        401 => InvalidToken(),
+        404 => new(404, "not-found", "Not found.", "There is no such endpoint; see /openapi/v1.json for the agent API."),
+        405 => new(405, "method-not-allowed", "Method not allowed.", "This endpoint does not accept that HTTP method."),
+        413 => TooLarge(),
+        415 => UnsupportedMediaType(),
+        _ when status >= 500 => Internal(),
+        _ => new(status, "bad-request", "The request cannot be processed.", "The request is malformed."),
+    };
+}

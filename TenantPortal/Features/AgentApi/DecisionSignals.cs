@@ -1,0 +1,139 @@
+using Npgsql;
+using TenantPortal.Hosting;
+
+namespace TenantPortal.Features.AgentApi;
+
+/// <summary>
+/// Wakes requests waiting on a decision when it changes, on whichever app instance the change happened: the database
+/// notifies the channel <c>portal_decisions</c> with the decision's id when a change commits (app.signal_decision_change),
+/// and every instance listens on one connection of its own. A waiter reads the decision again in its own context, so
+/// a notification tells it only "look again". While the listener is reconnecting, every waiter is woken to look again.
+/// </summary>
+internal sealed partial class DecisionSignals(IServiceProvider services, ILogger<DecisionSignals> log) : BackgroundService
+{
+    public const string Channel = "portal_decisions";
+
+    private readonly object gate = new();
+    private readonly Dictionary<Guid, Watched> watches = [];
+
+    /// <summary>A signal that fires when <paramref name="decisionId"/> may have changed; dispose it when done waiting.</summary>
+    public Lease Watch(Guid decisionId)
+    {
+        lock (gate)
+        {
+            if (!watches.TryGetValue(decisionId, out var watch))
+            {
+                watches[decisionId] = watch = new Watched();
+            }
+
+            watch.Waiters++;
+            return new Lease(this, decisionId, watch);
+        }
+    }
+
+    private void Release(Guid decisionId, Watched watch)
+    {
+        lock (gate)
+        {
+            if (--watch.Waiters == 0 && watches.TryGetValue(decisionId, out var current) && current == watch)
+            {
+                watches.Remove(decisionId);
+            }
+        }
+    }
+
+    private void Fire(Guid decisionId)
+    {
+        Watched? watch;
+        lock (gate)
+        {
+            watches.Remove(decisionId, out watch);
+        }
+
+        watch?.Changed.TrySetResult();
+    }
+
+    private void FireAll()
+    {
+        List<Watched> all;
+        lock (gate)
+        {
+            all = [.. watches.Values];
+            watches.Clear();
+        }
+
+        foreach (var watch in all)
+        {
+            watch.Changed.TrySetResult();
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var options = services.GetService<PortalDatabaseOptions>();
+        if (options is null)
+        {
+            return; // no database configured (component tests): waits end at their timeout
+        }
+
+        // A connection of its own, outside the request pool: it only listens, and holds no context.
+        var connectionString = new NpgsqlConnectionStringBuilder(options.ConnectionString) { Pooling = false, KeepAlive = 30 }.ConnectionString;
+        var delay = TimeSpan.FromSeconds(1);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = new NpgsqlConnection(connectionString);
+                connection.Notification += (_, e) =>
+                {
+                    if (Guid.TryParse(e.Payload, out var id))
+                    {
+                        Fire(id);
+                    }
+                };
+                await connection.OpenAsync(stoppingToken);
+                await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
+                {
+                    await listen.ExecuteNonQueryAsync(stoppingToken);
+                }
+
+                // Whatever changed while nobody listened is read again by its waiters.
+                FireAll();
+                delay = TimeSpan.FromSeconds(1);
+                while (true)
+                {
+                    await connection.WaitAsync(stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or IOException or TimeoutException or InvalidOperationException)
+            {
+                LogListenFailure(log, ex, delay);
+                FireAll();
+                await Task.Delay(delay, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                delay = TimeSpan.FromSeconds(Math.Min(delay.TotalSeconds * 2, 30));
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Listening for decision changes failed; retrying in {Delay}.")]
+    private static partial void LogListenFailure(ILogger logger, Exception exception, TimeSpan delay);
+
+    internal sealed class Watched
+    {
+        public TaskCompletionSource Changed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public int Waiters { get; set; }
+    }
+
+    /// <summary>One waiter's hold on a decision's signal.</summary>
+    public sealed class Lease(DecisionSignals owner, Guid decisionId, Watched watch) : IDisposable
+    {
+        public Task Changed => watch.Changed.Task;
+
+        public void Dispose() => owner.Release(decisionId, watch);
+    }
+}

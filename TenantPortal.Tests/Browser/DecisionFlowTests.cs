@@ -58,4 +58,22 @@ public sealed class DecisionFlowTests(BrowserApp browser)
         await Expect(grid.Locator("tr", new() { HasText = "decision_approve" })).ToContainTextAsync("Laurie");
         Assert.Empty(owner.Errors);
     }
+
+    [Fact]
+    public async Task The_api_reference_page_renders_the_agent_apis_endpoints_from_the_apps_own_document()
+    {
+        await using var session = await browser.NewSessionAsync();
+        var page = session.Page;
+        var documentRequested = page.WaitForResponseAsync(r => r.Url.EndsWith("/openapi/v1.json", StringComparison.Ordinal) && r.Status == 200);
+
+        await page.GotoAsync("api/reference/v1");
+
+        await documentRequested;
+        await Expect(page.GetByText("TenantPortal agent API").First).ToBeVisibleAsync();
+        await Expect(page.GetByText("The agent, project, organization and key behind the request's key.").First).ToBeVisibleAsync();
+        foreach (var group in new[] { "Agent", "Messages", "Decisions" })
+        {
+            await Expect(page.GetByText(group, new() { Exact = true }).First).ToBeVisibleAsync();
+        }
+    }
 }

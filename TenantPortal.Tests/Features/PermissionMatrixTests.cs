@@ -59,6 +59,7 @@ public sealed partial class PermissionMatrixTests(DatabaseFixture fixture) : ICl
         ["key.revoke"] = (false, async (c, s) => (await c.Keys.RevokeAsync(s.Key, "No longer needed")).Succeeded),
         ["key.roll"] = (false, async (c, s) => (await c.Keys.RollAsync(s.Key, TimeSpan.FromHours(1))).Result.Succeeded),
         ["key.disable"] = (false, async (c, s) => (await c.Keys.SetDisabledAsync(s.Key, disable: true)).Succeeded),
+        ["key.rate_limit"] = (false, async (c, s) => (await c.Keys.SetRateLimitAsync(s.Key, 60)).Succeeded),
         ["key.review"] = (true, async (c, s) => (await c.Keys.ReviewAsync(KeyReview.All)).Any(k => k.Id == s.Key)),
         ["decision.view"] = (true, async (c, s) => (await c.Decisions.ListAsync(s.Project)).Any(d => d.Id == s.Decision && d.Status == DecisionStatus.Pending)),
         ["decision.decide"] = (false, async (c, s) => (await c.Decisions.ApproveAsync(s.Decision, "ship", "Looks right")).Succeeded),

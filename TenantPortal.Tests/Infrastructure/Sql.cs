@@ -43,6 +43,19 @@ public static class Sql
         return command;
     }
 
+    /// <summary>
+    /// The columns of <paramref name="table"/> portal_app may insert, as a list for INSERT (col, col, ...): tests that
+    /// copy a row insert only these, so a refusal they see is row-level security's, not a missing column grant.
+    /// A table portal_app may not insert into at all (the audit log) gives every column.
+    /// </summary>
+    public static async Task<string> InsertableColumnsAsync(NpgsqlConnection connection, string table) =>
+        await ScalarAsync<string>(connection, """
+            SELECT coalesce(
+                string_agg(quote_ident(attname), ', ' ORDER BY attnum) FILTER (WHERE has_column_privilege('portal_app', attrelid, attnum, 'INSERT')),
+                string_agg(quote_ident(attname), ', ' ORDER BY attnum))
+            FROM pg_attribute WHERE attrelid = @t::regclass AND attnum > 0 AND NOT attisdropped
+            """, ("t", table)) ?? throw new InvalidOperationException($"{table} has no columns.");
+
     public static async Task<List<string>> ColumnAsync(string connectionString, string sql, params (string Name, object Value)[] parameters)
     {
         await using var connection = new NpgsqlConnection(connectionString);

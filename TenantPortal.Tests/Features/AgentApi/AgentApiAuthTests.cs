@@ -182,6 +182,33 @@ public sealed class AgentApiAuthTests(ApiApp api) : IClassFixture<ApiApp>
         Assert.Equal(1L, await Tenants.CountAsync(agent, "SELECT count(*) FROM projects"));
     }
 
+    [Fact]
+    public async Task An_agent_cannot_insert_an_outcome_an_id_a_time_or_a_place_in_another_projects_feed()
+    {
+        var world = await TwoTenants.CreateAsync(Db);
+        var docs = await Tenants.CreateProjectAsync(Db, world.OwnerA, world.OrgA, world.GeneralA, "docs", "Docs");
+        await using var agent = await Tenants.OpenAgentAsync(Db, world.KeyA);
+        var forged = new Dictionary<string, string>
+        {
+            ["an approved decision"] = $"INSERT INTO decisions (org_id, workspace_id, project_id, agent_id, api_key_id, title, options, status, chosen_option, decided_by, decided_at) SELECT org_id, workspace_id, project_id, id, app.current_key_id(), 'Deploy', '{{yes}}', 'approved', 'yes', '{world.OwnerA}', now() FROM agents WHERE id = app.current_actor_id()",
+            ["a chosen id"] = $"INSERT INTO decisions (id, org_id, workspace_id, project_id, agent_id, api_key_id, title, options) SELECT '{Guid.NewGuid()}', org_id, workspace_id, project_id, id, app.current_key_id(), 'Deploy', '{{yes}}' FROM agents WHERE id = app.current_actor_id()",
+            ["a backdated message"] = "INSERT INTO agent_messages (org_id, workspace_id, project_id, agent_id, api_key_id, message_type, content, created_at) SELECT org_id, workspace_id, project_id, id, app.current_key_id(), 'note', 'x', '2020-01-01' FROM agents WHERE id = app.current_actor_id()",
+            ["a chosen feed position"] = "INSERT INTO agent_messages (org_id, workspace_id, project_id, agent_id, api_key_id, message_type, content, seq) SELECT org_id, workspace_id, project_id, id, app.current_key_id(), 'note', 'x', 1 FROM agents WHERE id = app.current_actor_id()",
+            ["a message in the sibling project"] = $"INSERT INTO agent_messages (org_id, workspace_id, project_id, agent_id, api_key_id, message_type, content) VALUES ('{world.OrgA}', '{world.GeneralA}', '{docs}', app.current_actor_id(), app.current_key_id(), 'note', 'x')",
+        };
+        foreach (var (name, sql) in forged)
+        {
+            var refused = await Assert.ThrowsAsync<PostgresException>(() => Sql.ExecuteAsync(agent, sql));
+            Assert.True(refused.SqlState == PostgresErrorCodes.InsufficientPrivilege, $"{name}: {refused.SqlState} {refused.MessageText}");
+        }
+
+        // The refused insert in the sibling project neither created nor locked that project's feed.
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(Db.AdminConnectionString, "SELECT count(*) FROM app.project_feed_heads WHERE project_id = @p", ("p", docs)));
+        // Positive control: the same columns an agent may give, in its own project, go in (pending, stamped now).
+        Assert.Equal(1, await Sql.ExecuteAsync(agent,
+            "INSERT INTO decisions (org_id, workspace_id, project_id, agent_id, api_key_id, title, options) SELECT org_id, workspace_id, project_id, id, app.current_key_id(), 'Deploy', '{yes}' FROM agents WHERE id = app.current_actor_id()"));
+    }
+
     private async Task<Guid> KeyIdAsync(string key) =>
         await Sql.ScalarAsync<Guid>(Db.AdminConnectionString, "SELECT id FROM api_keys WHERE key_hash = @h", ("h", ApiKeyFormat.Hash(key)));
 }

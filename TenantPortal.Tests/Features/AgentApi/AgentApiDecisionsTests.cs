@@ -90,6 +90,15 @@ public sealed class AgentApiDecisionsTests(ApiApp api) : IClassFixture<ApiApp>
             Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"{JsonSerializer.Serialize(body)}: {problem}");
         }
 
+        // A payload small as sent but larger than 16 KiB as stored (PostgreSQL writes 1e1000 out in full) is still a 400.
+        var growing = "{\"title\":\"t\",\"options\":[\"a\"],\"payload\":{" + string.Join(',', Enumerable.Range(0, 20).Select(i => $"\"k{i}\":1e1000")) + "}}";
+        var grown = await Api.ProblemAsync(await client.PostAsync("api/v1/decisions", Api.RawJson(growing), ct), 400, "invalid-request");
+        Assert.True(grown.GetProperty("errors").TryGetProperty("payload", out _), grown.ToString());
+        foreach (var broken in new[] { "{\"title\":\"t\",\"options\":[\"a\"],\"deadline\":\"\\ud800\\ud800\"}" })
+        {
+            await Api.ProblemAsync(await client.PostAsync("api/v1/decisions", Api.RawJson(broken), ct), 400, "invalid-json");
+        }
+
         foreach (var query in new[] { "status=done", "limit=0" })
         {
             await Api.ProblemAsync(await client.GetAsync($"api/v1/decisions?{query}", ct), 400, "invalid-request");

@@ -52,7 +52,8 @@ public sealed class ApiKeyComponentsTests
         });
         var labels = html.QuerySelectorAll("button[aria-label]").Select(b => b.GetAttribute("aria-label")).ToList();
 
-        Assert.Equal(["Roll live", "Disable live", "Revoke live", "Enable paused", "Revoke paused"], labels);
+        Assert.Equal(["Roll live", "Disable live", "Change the request limit of live", "Revoke live", "Enable paused",
+            "Change the request limit of paused", "Revoke paused"], labels);
         Assert.NotNull(html.QuerySelector("[data-key-status=disabled]"));
 
         var reader = await renderer.RenderAsync<ApiKeyTable>(new()

@@ -43,6 +43,32 @@ public sealed class ApiKeyServiceTests(DatabaseFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_keys_request_limit_is_set_when_it_is_created_changed_later_and_kept_by_a_roll()
+    {
+        var world = await TwoTenants.CreateAsync(Db);
+        await using var owner = await circuits.OpenAsync(world.OwnerA);
+
+        Assert.Equal("RateLimit", (await owner.Keys.CreateAsync(world.AgentA, "zero", [Capability.Communicate], null, 0)).Result.Field);
+        var (result, created) = await owner.Keys.CreateAsync(world.AgentA, "limited", [Capability.Communicate], null, 120);
+        Assert.True(result.Succeeded, result.Message);
+        Assert.Equal(120, (await owner.Keys.ListAsync(world.ProjectA)).Single(k => k.Id == created!.Id).RateLimitPerMinute);
+        Assert.Equal(ApiKey.DefaultRateLimit, (await owner.Keys.ListAsync(world.ProjectA)).Single(k => k.Name == "main").RateLimitPerMinute);
+
+        Assert.Equal("RateLimit", (await owner.Keys.SetRateLimitAsync(created!.Id, ApiKey.MaxRateLimit + 1)).Field);
+        Assert.True((await owner.Keys.SetRateLimitAsync(created.Id, 30)).Succeeded);
+        var (rolled, replacement) = await owner.Keys.RollAsync(created.Id, TimeSpan.Zero);
+        Assert.True(rolled.Succeeded, rolled.Message);
+        Assert.Equal(30, (await owner.Keys.ListAsync(world.ProjectA)).Single(k => k.Id == replacement!.Id).RateLimitPerMinute);
+
+        // A member of the workspace may not change it; the database agrees.
+        await using var member = await circuits.OpenAsync(world.MemberA);
+        Assert.False((await member.Keys.SetRateLimitAsync(replacement!.Id, 100_000)).Succeeded);
+        Assert.Equal(30, await Sql.ScalarAsync<int>(Db.AdminConnectionString, "SELECT rate_limit_per_minute FROM api_keys WHERE id = @id", ("id", replacement.Id)));
+        Assert.Equal(["api_key_update"], await Sql.ColumnAsync(Db.AdminConnectionString,
+            "SELECT action FROM audit_events WHERE entity_id = @id AND details -> 'changed' ? 'rate_limit_per_minute'", ("id", created.Id.ToString())));
+    }
+
+    [Fact]
     public async Task Revoked_expired_and_rolled_keys_stop_verifying_when_they_should()
     {
         var world = await TwoTenants.CreateAsync(Db);

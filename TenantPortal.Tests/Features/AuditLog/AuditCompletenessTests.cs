@@ -33,8 +33,8 @@ public sealed class AuditCompletenessTests(DatabaseFixture fixture) : IClassFixt
         }
 
         var before = await Sql.ScalarAsync<long>(Db.AdminConnectionString, "SELECT coalesce(max(seq), 0) FROM audit_events WHERE org_id = @a", ("a", world.OrgA));
-        var inserted = await Sql.ExecuteAsync(agent,
-            $"INSERT INTO {table} SELECT * FROM json_populate_record(NULL::{table}, (@row::jsonb || jsonb_build_object('id', gen_random_uuid()))::json)",
+        var columns = await Sql.InsertableColumnsAsync(agent, table);
+        var inserted = await Sql.ExecuteAsync(agent, $"INSERT INTO {table} ({columns}) SELECT {columns} FROM json_populate_record(NULL::{table}, @row::json)",
             ("row", row));
         await transaction.CommitAsync(TestContext.Current.CancellationToken);
         var events = await Sql.ScalarAsync<long>(Db.AdminConnectionString,
@@ -46,9 +46,7 @@ public sealed class AuditCompletenessTests(DatabaseFixture fixture) : IClassFixt
 
         var head = await HeadAsync(world.OrgA);
         await using var rolledBack = await agent.BeginTransactionAsync(TestContext.Current.CancellationToken);
-        await Sql.ExecuteAsync(agent,
-            $"INSERT INTO {table} SELECT * FROM json_populate_record(NULL::{table}, (@row::jsonb || jsonb_build_object('id', gen_random_uuid()))::json)",
-            ("row", row));
+        await Sql.ExecuteAsync(agent, $"INSERT INTO {table} ({columns}) SELECT {columns} FROM json_populate_record(NULL::{table}, @row::json)", ("row", row));
         await rolledBack.RollbackAsync(TestContext.Current.CancellationToken);
         if (await HeadAsync(world.OrgA) != head)
         {

@@ -1,3 +1,5 @@
+using Scalar.AspNetCore;
+
 namespace TenantPortal.Features.AgentApi;
 
 /// <summary>
@@ -11,6 +13,7 @@ internal sealed class AgentApiFeature : IPortalFeature
         services.AddScoped<AgentData>();
         services.AddSingleton<DecisionSignals>();
         services.AddHostedService(sp => sp.GetRequiredService<DecisionSignals>());
+        services.AddOpenApi(AgentApiDocument.Name, AgentApiDocument.Configure);
     }
 
     public void MapEndpoints(IEndpointRouteBuilder endpoints)
@@ -19,5 +22,10 @@ internal sealed class AgentApiFeature : IPortalFeature
         AgentEndpoints.Map(api);
         MessageEndpoints.Map(api);
         DecisionEndpoints.Map(api);
+        // The API's description (/openapi/v1.json) and a page to browse and try it (/api/reference/v1).
+        endpoints.MapOpenApi();
+        endpoints.MapScalarApiReference(AgentApiDocument.ReferencePath, options => options
+            .WithTitle("TenantPortal agent API")
+            .AddPreferredSecuritySchemes("bearer"));
     }
 }

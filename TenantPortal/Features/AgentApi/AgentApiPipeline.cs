@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Http.Features;
 using Npgsql;
 using TenantPortal.Features.ApiKeys;
@@ -76,9 +77,12 @@ internal static partial class AgentApiPipeline
     {
         AgentKeyRefusedException => ApiProblem.InvalidToken(),
         BadHttpRequestException bad => bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? ApiProblem.TooLarge() : ApiProblem.ForStatus(bad.StatusCode),
-        // A value the database could not take (an invalid escape in JSON, a number out of range): the input's fault.
+        // A value the database could not take (an invalid escape in JSON, a number out of range) or a rule of a table
+        // the endpoint did not check first (a payload larger once stored): the input's fault, named by its field.
         PostgresException { SqlState: var state } when state.StartsWith("22", StringComparison.Ordinal) =>
             ApiProblem.Invalid("body", "A value in the request cannot be stored as given."),
+        PostgresException { SqlState: PostgresErrorCodes.CheckViolation or PostgresErrorCodes.NotNullViolation or PostgresErrorCodes.ForeignKeyViolation } refused =>
+            ApiProblem.Invalid(ApiProblem.FieldOf(refused.ConstraintName), "This value is not accepted; see the API reference for its rules."),
         PostgresException { SqlState: PostgresErrorCodes.InsufficientPrivilege } => new ApiProblem(403, "forbidden", "Not allowed.",
             "The database refused this change for this key."),
         NpgsqlException { IsTransient: true } or TimeoutException => ApiProblem.DatabaseUnavailable(),
@@ -99,11 +103,27 @@ internal static partial class AgentApiPipeline
         tenant.UserAgent = http.Request.Headers.UserAgent.ToString();
 
         var key = BearerKey(http.Request);
-        var agent = key is null ? null
-            : await http.RequestServices.GetRequiredService<ApiKeyVerifier>().VerifyAsync(key, tenant.ClientIp, tenant.UserAgent, http.RequestAborted);
+        var (agent, allowance) = key is null ? (null, null)
+            : await http.RequestServices.GetRequiredService<ApiKeyVerifier>().AdmitAsync(key, tenant.ClientIp, tenant.UserAgent, http.RequestAborted);
         if (agent is null)
         {
             return ApiProblem.InvalidToken();
+        }
+
+        if (allowance is not null)
+        {
+            // On every response of the request, whatever writes it (the problem pipeline clears headers, not callbacks).
+            http.Response.OnStarting(() =>
+            {
+                http.Response.Headers["RateLimit-Limit"] = allowance.Limit.ToString(CultureInfo.InvariantCulture);
+                http.Response.Headers["RateLimit-Remaining"] = allowance.Remaining.ToString(CultureInfo.InvariantCulture);
+                http.Response.Headers["RateLimit-Reset"] = allowance.ResetSeconds.ToString(CultureInfo.InvariantCulture);
+                return Task.CompletedTask;
+            });
+            if (!allowance.Allowed)
+            {
+                return ApiProblem.RateLimited(allowance.Limit, allowance.ResetSeconds);
+            }
         }
 
         tenant.EnterAgent(key!, agent);

@@ -9,6 +9,7 @@ internal static class AgentEndpoints
 {
     public static void Map(RouteGroupBuilder api)
     {
+        api = api.MapGroup("").WithTags("Agent");
         api.MapGet("/me", MeAsync).WithName("GetMe").WithSummary("The agent, project, organization and key behind the request's key.")
             .Produces<MeResponse>();
         api.MapGet("/project", ProjectAsync).WithName("GetProject").WithSummary("The key's project and its agents' directory.")

@@ -80,6 +80,15 @@ internal sealed class ApiProblem(int status, string name, string title, string d
     public static ApiProblem TooLarge() => new(413, "payload-too-large", "The body is too large.",
         $"Bodies may be at most {JsonInput.MaxBodyBytes / 1024 / 1024} MiB.");
 
+    public static ApiProblem RateLimited(int limit, int retryAfterSeconds) => new(429, "rate-limited", "Too many requests.",
+        $"This key may make {limit} requests a minute; try again in {retryAfterSeconds} s. An owner or admin of the project can raise the key's limit.")
+    {
+        Headers = { ["Retry-After"] = retryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+    };
+
+    public static ApiProblem IdempotencyKeyReused() => new(422, "idempotency-key-reused", "The Idempotency-Key was used for another request.",
+        "This key's earlier request with the same Idempotency-Key had another method, path or body; use a new Idempotency-Key for a new request.");
+
     public static ApiProblem DatabaseUnavailable() => new(503, "service-unavailable", "The service is briefly unavailable.",
         "The database could not be reached; nothing was changed. Try again shortly.")
     {
@@ -88,6 +97,21 @@ internal sealed class ApiProblem(int status, string name, string title, string d
 
     public static ApiProblem Internal() => new(500, "internal-error", "Something went wrong on our side.",
         "The request could not be completed; nothing was changed.");
+
+    /// <summary>The request field a table constraint checks (as the agent API names it); "body" when it is none of them.</summary>
+    public static string FieldOf(string? constraint) => constraint switch
+    {
+        "decisions_payload_size" => "payload",
+        "decisions_title_format" => "title",
+        "decisions_description_length" => "description",
+        "decisions_options_valid" => "options",
+        "agent_messages_metadata_size" => "metadata",
+        "agent_messages_content_length" => "content",
+        "agent_messages_type_format" => "messageType",
+        "agent_messages_correlation_format" => "correlationId",
+        "fk_agent_messages_reply" => "replyTo",
+        _ => "body",
+    };
 
     /// <summary>A bare status from routing or the server (404 for an unknown path, 405, 400 for a malformed request).</summary>
     public static ApiProblem ForStatus(int status) => status switch

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.OpenApi;
 using Npgsql;
 using NpgsqlTypes;
 using TenantPortal.Features.ApiKeys;
@@ -20,9 +21,13 @@ internal static class DecisionEndpoints
             .WithSummary("Proposes a decision for a person to take; it is pending until someone approves, rejects or defers it. The proposal never changes.")
             .Accepts<ProposeDecisionRequest>("application/json").Produces<DecisionResponse>(StatusCodes.Status201Created);
         decisions.MapGet("/", ListAsync).WithName("ListDecisions").WithSummary("The project's decisions, newest first, optionally of one status.")
+            .WithMetadata(
+                new ApiQueryParameter("status", JsonSchemaType.String, "pending, approved, rejected, deferred or expired."),
+                new ApiQueryParameter("limit", JsonSchemaType.Integer, "How many decisions, 1–200 (default 50)."))
             .Produces<DecisionPage>();
         decisions.MapGet("/{id}", GetAsync).WithName("GetDecision")
             .WithSummary("One decision. With waitSeconds (1–60), answers as soon as it is no longer pending, or when the wait ends with it still pending.")
+            .WithMetadata(new ApiQueryParameter("waitSeconds", JsonSchemaType.Integer, "Wait up to this many seconds (1–60) for a person to decide."))
             .Produces<DecisionResponse>();
     }
 
@@ -64,17 +69,31 @@ internal static class DecisionEndpoints
         }
 
         var agent = data.Agent;
-        var decision = await data.RunAsync((connection, ct) => AgentData.ReadOneAsync(AgentData.Command(connection, $$"""
+        try
+        {
+            return await InsertAsync(http, data, input, agent, title!, description, options!, deadline, payload);
+        }
+        catch (PostgresException ex) when (ex.ConstraintName is "decisions_payload_size")
+        {
+            return ApiProblem.Invalid("payload", $"Must be a JSON object of at most {JsonInput.MaxObjectBytes / 1024} KiB as stored.");
+        }
+    }
+
+    private static Task<IResult> InsertAsync(HttpContext http, AgentData data, JsonInput input, TenantPortal.Tenancy.AgentActor agent, string title,
+        string description, List<string> options, DateTimeOffset? deadline, string? payload) =>
+        Idempotency.RunAsync(http, data, input, async (connection, ct) =>
+        {
+            var decision = await AgentData.ReadOneAsync(AgentData.Command(connection, $$"""
                 WITH inserted AS (
                     INSERT INTO decisions (org_id, workspace_id, project_id, agent_id, api_key_id, title, description, options, deadline, payload)
                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, coalesce($10::jsonb, '{}'))
                     RETURNING *)
                 SELECT {{Columns.Replace("decisions d", "inserted d", StringComparison.Ordinal)}}
-                """, agent.OrgId, agent.WorkspaceId, agent.ProjectId, agent.AgentId, agent.KeyId, title, description, options!.ToArray(),
-                AgentData.Typed(deadline, NpgsqlDbType.TimestampTz), AgentData.Typed(payload, NpgsqlDbType.Text)), Read, ct), http.RequestAborted)
-            ?? throw new InvalidOperationException("The inserted decision was not returned.");
-        return new Located(TypedResults.Json(decision, ApiProblem.Json, statusCode: StatusCodes.Status201Created), $"/api/v1/decisions/{decision.Id}");
-    }
+                """, agent.OrgId, agent.WorkspaceId, agent.ProjectId, agent.AgentId, agent.KeyId, title, description, options.ToArray(),
+                AgentData.Typed(deadline, NpgsqlDbType.TimestampTz), AgentData.Typed(payload, NpgsqlDbType.Text)), Read, ct)
+                ?? throw new InvalidOperationException("The inserted decision was not returned.");
+            return WriteOutcome.Created(decision, $"/api/v1/decisions/{decision.Id}");
+        });
 
     private static async Task<IResult> GetAsync(HttpContext http, AgentData data, DecisionSignals signals, TimeProvider time, string id)
     {

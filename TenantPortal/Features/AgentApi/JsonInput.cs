@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Net.Http.Headers;
 
@@ -19,7 +20,10 @@ internal sealed class JsonInput
     private readonly HashSet<string> read = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<string>> errors = new(StringComparer.Ordinal);
 
-    private JsonInput(JsonElement root) => this.root = root;
+    private JsonInput(JsonElement root, byte[] bodyHash) => (this.root, BodyHash) = (root, bodyHash);
+
+    /// <summary>SHA-256 of the body as sent (idempotency keys compare requests by it).</summary>
+    public byte[] BodyHash { get; }
 
     /// <summary>Reads the body, or says why it cannot be read (415, 413, 400).</summary>
     public static async Task<(JsonInput? Input, ApiProblem? Problem)> ReadAsync(HttpRequest request)
@@ -62,11 +66,21 @@ internal sealed class JsonInput
                 return (null, ApiProblem.InvalidJson("The body must be a JSON object."));
             }
 
-            return (new JsonInput(document.RootElement.Clone()), null);
+            if (!IsWellFormedText(document.RootElement))
+            {
+                return (null, ApiProblem.InvalidJson("The body holds text that is not valid Unicode (such as a lone surrogate escape, \\ud800)."));
+            }
+
+            return (new JsonInput(document.RootElement.Clone(), SHA256.HashData(body.GetBuffer().AsSpan(0, (int)body.Length))), null);
         }
         catch (JsonException ex)
         {
             return (null, ApiProblem.InvalidJson($"The body is not valid JSON: {ex.Message}"));
+        }
+        catch (InvalidOperationException)
+        {
+            // The parser's check for repeated fields reads every name, and a name with a lone surrogate escape fails.
+            return (null, ApiProblem.InvalidJson("The body holds text that is not valid Unicode (such as a lone surrogate escape, \\ud800)."));
         }
     }
 
@@ -273,7 +287,7 @@ internal sealed class JsonInput
 
         if (!HoldsNoNul(value))
         {
-            Fail(name, "Must not contain the NUL character (\\u0000) or broken Unicode escapes.");
+            Fail(name, "Must not contain the NUL character (\\u0000).");
             return null;
         }
 
@@ -288,13 +302,32 @@ internal sealed class JsonInput
             {
                 JsonValueKind.Object => value.EnumerateObject().All(p => !p.Name.Contains('\0') && HoldsNoNul(p.Value)),
                 JsonValueKind.Array => value.EnumerateArray().All(HoldsNoNul),
-                JsonValueKind.String => !value.GetString()!.Contains('\0') && !HasLoneSurrogate(value.GetString()!),
+                JsonValueKind.String => !value.GetString()!.Contains('\0'),
                 _ => true,
             };
         }
         catch (InvalidOperationException)
         {
             return false;
+        }
+    }
+
+    /// <summary>Every property name and string of the document reads as valid UTF-16 (the parser lets lone surrogate escapes through).</summary>
+    private static bool IsWellFormedText(JsonElement value)
+    {
+        try
+        {
+            return value.ValueKind switch
+            {
+                JsonValueKind.Object => value.EnumerateObject().All(p => !HasLoneSurrogate(p.Name) && IsWellFormedText(p.Value)),
+                JsonValueKind.Array => value.EnumerateArray().All(IsWellFormedText),
+                JsonValueKind.String => !HasLoneSurrogate(value.GetString()!),
+                _ => true,
+            };
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
+        {
+            return false; // text the parser let through but cannot turn into a string
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Microsoft.OpenApi;
 using Npgsql;
 using NpgsqlTypes;
 using TenantPortal.Features.ApiKeys;
@@ -19,6 +20,11 @@ internal static partial class MessageEndpoints
             .Accepts<PostMessageRequest>("application/json").Produces<MessageResponse>(StatusCodes.Status201Created);
         messages.MapGet("/", ListAsync).WithName("ListMessages")
             .WithSummary("The project's messages in order, after a cursor; toMe=true keeps those addressed to this agent or to everyone, sent by others.")
+            .WithMetadata(
+                new ApiQueryParameter("after", JsonSchemaType.String, "A cursor from an earlier answer (nextCursor, or a message's cursor); the start when absent."),
+                new ApiQueryParameter("limit", JsonSchemaType.Integer, "How many messages, 1–200 (default 50)."),
+                new ApiQueryParameter("toMe", JsonSchemaType.Boolean, "true: only messages to this agent or to everyone, sent by other agents."),
+                new ApiQueryParameter("correlationId", JsonSchemaType.String, "Only messages with this correlation id."))
             .Produces<MessagePage>();
         messages.MapGet("/{id}", GetAsync).WithName("GetMessage").WithSummary("One message of the project.").Produces<MessageResponse>();
     }
@@ -60,7 +66,9 @@ internal static partial class MessageEndpoints
         var agent = data.Agent;
         try
         {
-            var message = await data.RunAsync((connection, ct) => AgentData.ReadOneAsync(AgentData.Command(connection, $$"""
+            return await Idempotency.RunAsync(http, data, input, async (connection, ct) =>
+            {
+                var message = await AgentData.ReadOneAsync(AgentData.Command(connection, $$"""
                     WITH inserted AS (
                         INSERT INTO agent_messages (org_id, workspace_id, project_id, agent_id, api_key_id, to_agent_id, message_type, content,
                                                     correlation_id, reply_to, metadata)
@@ -72,13 +80,11 @@ internal static partial class MessageEndpoints
                     """,
                     agent.OrgId, agent.WorkspaceId, agent.ProjectId, agent.AgentId, agent.KeyId, AgentData.Typed(toAgent, NpgsqlDbType.Text),
                     type, content, AgentData.Typed(correlationId, NpgsqlDbType.Text), AgentData.Typed(replyTo, NpgsqlDbType.Uuid),
-                    AgentData.Typed(metadata, NpgsqlDbType.Text)), Read, ct), http.RequestAborted);
-            if (message is null)
-            {
-                return ApiProblem.Invalid("toAgent", $"There is no agent named '{toAgent}' in this project; GET /api/v1/project lists them.");
-            }
-
-            return new Located(TypedResults.Json(message, ApiProblem.Json, statusCode: StatusCodes.Status201Created), $"/api/v1/messages/{message.Id}");
+                    AgentData.Typed(metadata, NpgsqlDbType.Text)), Read, ct);
+                return message is null
+                    ? ApiProblem.Invalid("toAgent", $"There is no agent named '{toAgent}' in this project; GET /api/v1/project lists them.")
+                    : WriteOutcome.Created(message, $"/api/v1/messages/{message.Id}");
+            });
         }
         catch (PostgresException ex) when (ex.ConstraintName == "fk_agent_messages_reply")
         {
@@ -136,16 +142,6 @@ internal static partial class MessageEndpoints
         return new MessageResponse(reader.GetGuid(0), reader.GetInt64(1).ToString(System.Globalization.CultureInfo.InvariantCulture), reader.GetString(2),
             reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.IsDBNull(6) ? null : reader.GetString(6),
             reader.IsDBNull(7) ? null : reader.GetGuid(7), metadata.RootElement.Clone(), reader.GetFieldValue<DateTimeOffset>(9));
-    }
-}
-
-/// <summary>A result with a Location header.</summary>
-internal sealed class Located(IResult inner, string location) : IResult
-{
-    public Task ExecuteAsync(HttpContext httpContext)
-    {
-        httpContext.Response.Headers.Location = location;
-        return inner.ExecuteAsync(httpContext);
     }
 }
 

@@ -27,6 +27,13 @@ public sealed class ApiKey : ITenantEntity
     public Guid? CreatedBy { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
 
+    /// <summary>How many agent API requests the key may make per minute (counted in the database across app instances).</summary>
+    public int RateLimitPerMinute { get; set; } = DefaultRateLimit;
+
+    public const int DefaultRateLimit = 600;
+
+    public const int MaxRateLimit = 100_000;
+
     /// <summary>What the list shows: "sk_agent_v1_1a2b3c4d_5e6f7a8b_…WXYZ".</summary>
     public string Display => $"{Prefix}_…{LastFour}";
 

@@ -6,7 +6,7 @@ namespace TenantPortal.Features.ApiKeys;
 
 public sealed record ApiKeyRow(Guid Id, string Name, string Display, Guid ProjectId, string ProjectName, Guid AgentId, string AgentName,
     IReadOnlyList<string> Capabilities, string Status, string? CreatedBy, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt,
-    DateTimeOffset? LastUsedAt, Guid? ReplacedBy, string? RevokeReason);
+    DateTimeOffset? LastUsedAt, Guid? ReplacedBy, string? RevokeReason, int RateLimitPerMinute = ApiKey.DefaultRateLimit);
 
 /// <summary>Which keys the organization-wide review shows.</summary>
 public enum KeyReview
@@ -59,9 +59,14 @@ public sealed class ApiKeyService(IDbContextFactory<PortalDbContext> dbFactory, 
 
     /// <summary>Issues a key for an agent; the key is in the result once and nowhere else.</summary>
     public async Task<(OperationResult Result, NewApiKey? Key)> CreateAsync(Guid agentId, string name, IReadOnlyCollection<string> capabilities,
-        DateTimeOffset? expiresAt, CancellationToken cancellationToken = default)
+        DateTimeOffset? expiresAt, int rateLimitPerMinute = ApiKey.DefaultRateLimit, CancellationToken cancellationToken = default)
     {
         tenant.RequireOrg();
+        if (RateLimitProblem(rateLimitPerMinute) is OperationResult badLimit)
+        {
+            return (badLimit, null);
+        }
+
         if (!System.Text.RegularExpressions.Regex.IsMatch(name ?? "", "^[a-z][a-z0-9_]*[a-z0-9]$") || name!.Length > 50)
         {
             return (OperationResult.Fail(NameRule, "Name"), null);
@@ -89,7 +94,7 @@ public sealed class ApiKeyService(IDbContextFactory<PortalDbContext> dbFactory, 
             return (refused, null);
         }
 
-        var key = NewKey(agent, name, [.. capabilities.Distinct()], expiresAt);
+        var key = NewKey(agent, name, [.. capabilities.Distinct()], expiresAt, rateLimitPerMinute);
         db.ApiKeys.Add(key.Row);
         var result = await OperationResult.RunAsync(async () => await db.SaveChangesAsync(cancellationToken) == 1);
         return result.Succeeded ? (result, new NewApiKey(key.Row.Id, key.Key)) : (result, null);
@@ -113,6 +118,29 @@ public sealed class ApiKeyService(IDbContextFactory<PortalDbContext> dbFactory, 
         return await OperationResult.RunAsync(async () => await db.ApiKeys.Where(k => k.Id == id && k.Status == from)
             .ExecuteUpdateAsync(s => s.SetProperty(k => k.Status, to), cancellationToken) == 1);
     }
+
+    /// <summary>Sets how many requests a minute the key may make (1–100,000); its agent gets 429 above it.</summary>
+    public async Task<OperationResult> SetRateLimitAsync(Guid id, int rateLimitPerMinute, CancellationToken cancellationToken = default)
+    {
+        tenant.RequireOrg();
+        if (RateLimitProblem(rateLimitPerMinute) is OperationResult badLimit)
+        {
+            return badLimit;
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var workspaceId = await db.ApiKeys.Where(k => k.Id == id).Select(k => (Guid?)k.WorkspaceId).SingleOrDefaultAsync(cancellationToken);
+        if (Refuse(workspaceId) is OperationResult refused)
+        {
+            return refused;
+        }
+
+        return await OperationResult.RunAsync(async () => await db.ApiKeys.Where(k => k.Id == id && k.Status != ApiKeyStatus.Revoked)
+            .ExecuteUpdateAsync(s => s.SetProperty(k => k.RateLimitPerMinute, rateLimitPerMinute), cancellationToken) == 1);
+    }
+
+    private static OperationResult? RateLimitProblem(int rateLimitPerMinute) => rateLimitPerMinute is >= 1 and <= ApiKey.MaxRateLimit ? null
+        : OperationResult.Fail($"Choose from 1 to {ApiKey.MaxRateLimit:N0} requests a minute.", "RateLimit");
 
     /// <summary>Revokes an active or disabled key at once; the reason is kept with it.</summary>
     public async Task<OperationResult> RevokeAsync(Guid id, string reason, CancellationToken cancellationToken = default)
@@ -166,7 +194,8 @@ public sealed class ApiKeyService(IDbContextFactory<PortalDbContext> dbFactory, 
         }
 
         var agent = await db.Agents.AsNoTracking().SingleAsync(a => a.Id == old.AgentId, cancellationToken);
-        var key = NewKey(agent, old.Name, old.Capabilities, old.ExpiresAt is DateTimeOffset expires ? now + (expires - old.CreatedAt) : null);
+        var key = NewKey(agent, old.Name, old.Capabilities, old.ExpiresAt is DateTimeOffset expires ? now + (expires - old.CreatedAt) : null,
+            old.RateLimitPerMinute);
         var oldExpiry = old.ExpiresAt is DateTimeOffset current && current < now + grace ? current : now + grace;
         var result = await OperationResult.RunAsync(async () =>
         {
@@ -187,7 +216,7 @@ public sealed class ApiKeyService(IDbContextFactory<PortalDbContext> dbFactory, 
         return result.Succeeded ? (result, new NewApiKey(key.Row.Id, key.Key)) : (result, null);
     }
 
-    private (ApiKey Row, string Key) NewKey(Agents.Agent agent, string name, List<string> capabilities, DateTimeOffset? expiresAt)
+    private (ApiKey Row, string Key) NewKey(Agents.Agent agent, string name, List<string> capabilities, DateTimeOffset? expiresAt, int rateLimitPerMinute)
     {
         var generated = ApiKeyFormat.Generate(agent.ProjectId, agent.Id);
         return (new ApiKey
@@ -203,6 +232,7 @@ public sealed class ApiKeyService(IDbContextFactory<PortalDbContext> dbFactory, 
             LastFour = generated.LastFour,
             Capabilities = capabilities,
             ExpiresAt = expiresAt,
+            RateLimitPerMinute = rateLimitPerMinute,
             CreatedBy = tenant.UserId,
             CreatedAt = time.GetUtcNow(),
         }, generated.Key);
@@ -224,7 +254,7 @@ public sealed class ApiKeyService(IDbContextFactory<PortalDbContext> dbFactory, 
             .ToListAsync(cancellationToken);
         return [.. rows.Select(r => new ApiKeyRow(r.Key.Id, r.Key.Name, r.Key.Display, r.Key.ProjectId, r.Project, r.Key.AgentId, r.Agent,
             r.Key.Capabilities, r.Key.EffectiveStatus(now), r.CreatedBy, r.Key.CreatedAt, r.Key.ExpiresAt, r.Key.LastUsedAt, r.Key.ReplacedBy,
-            r.Key.RevokeReason))];
+            r.Key.RevokeReason, r.Key.RateLimitPerMinute))];
     }
 
     /// <summary>Who may issue, revoke and roll keys, in the words a refusal uses.</summary>

@@ -12,6 +12,56 @@ namespace TenantPortal.Features.ApiKeys;
 /// </summary>
 public sealed class ApiKeyVerifier(IDbContextFactory<PortalDbContext> dbFactory, TimeProvider time)
 {
+    /// <summary>
+    /// Verifies <paramref name="key"/> for one agent API request and counts the request against the key's per-minute
+    /// limit, in one round trip: the agent (null when the key is not valid now) and where its limit stands.
+    /// </summary>
+    public async Task<(AgentActor? Agent, RequestAllowance? Allowance)> AdmitAsync(string key, string? clientIp, string? userAgent,
+        CancellationToken cancellationToken = default)
+    {
+        if (!ApiKeyFormat.TryParse(key, out _))
+        {
+            return (null, null);
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        try
+        {
+            await using var batch = new NpgsqlBatch(connection)
+            {
+                BatchCommands =
+                {
+                    new("SELECT key_id, agent_id, project_id, workspace_id, org_id, capabilities FROM app.enter_agent_context($1, $2, $3, $4)")
+                    {
+                        Parameters =
+                        {
+                            new() { Value = key }, new() { Value = (object?)clientIp ?? DBNull.Value },
+                            new() { Value = (object?)userAgent ?? DBNull.Value }, new() { Value = time.GetUtcNow() },
+                        },
+                    },
+                    // Runs in the context the line above entered; returns nothing when it entered none.
+                    new("SELECT allowed, request_limit, remaining, reset_seconds FROM app.count_agent_request()"),
+                },
+            };
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+            var agent = await reader.ReadAsync(cancellationToken) ? ReadAgent(reader) : null;
+            await reader.NextResultAsync(cancellationToken);
+            var allowance = agent is not null && await reader.ReadAsync(cancellationToken)
+                ? new RequestAllowance(reader.GetBoolean(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3))
+                : null;
+            return (agent, allowance);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    private static AgentActor ReadAgent(NpgsqlDataReader reader) =>
+        new(reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetGuid(3), reader.GetGuid(4), reader.GetFieldValue<string[]>(5));
+
     /// <summary>The identity behind <paramref name="key"/>, or null when it is not a valid key now.</summary>
     public async Task<AgentActor?> VerifyAsync(string? key, string? clientIp = null, string? userAgent = null, CancellationToken cancellationToken = default)
     {
@@ -38,8 +88,7 @@ public sealed class ApiKeyVerifier(IDbContextFactory<PortalDbContext> dbFactory,
                 return null;
             }
 
-            return new AgentActor(reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetGuid(3), reader.GetGuid(4),
-                reader.GetFieldValue<string[]>(5));
+            return ReadAgent(reader);
         }
         finally
         {
@@ -47,3 +96,6 @@ public sealed class ApiKeyVerifier(IDbContextFactory<PortalDbContext> dbFactory,
         }
     }
 }
+
+/// <summary>Where a key's per-minute limit stands after counting a request: allowed or not, the limit, what remains, seconds to the next window.</summary>
+public sealed record RequestAllowance(bool Allowed, int Limit, int Remaining, int ResetSeconds);

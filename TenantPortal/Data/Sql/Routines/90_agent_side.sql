@@ -54,13 +54,14 @@ $$;
 
 -- BEFORE INSERT on agent_messages: the message's place in its project's feed. The feed head's row stays locked until
 -- the inserting transaction ends, so positions are handed out in commit order: a reader that sees position n has
--- seen every earlier one, and a cursor never skips a message that commits late. A row of another organization than
--- the context's gets no place (row-level security refuses it next; this runs first, as the owner, and must not touch
--- another tenant's feed).
+-- seen every earlier one, and a cursor never skips a message that commits late. Only a row the context's agent may
+-- insert gets a place: this runs first, as the owner, before row-level security refuses anything else, and must not
+-- touch (lock, or reveal) the feed of a project the agent is not in.
 CREATE OR REPLACE FUNCTION app.place_in_project_feed() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    IF NEW.org_id IS DISTINCT FROM app.current_org_id() THEN
+    IF app.current_actor_type() IS DISTINCT FROM 'agent' OR NEW.org_id IS DISTINCT FROM app.current_org_id()
+       OR NEW.project_id IS DISTINCT FROM app.current_project_id() OR NEW.agent_id IS DISTINCT FROM app.current_actor_id() THEN
         RETURN NEW;
     END IF;
     INSERT INTO app.project_feed_heads AS h (org_id, project_id, seq) VALUES (NEW.org_id, NEW.project_id, 1)
@@ -119,3 +120,78 @@ GRANT EXECUTE ON FUNCTION
     app.are_valid_decision_options(text[]), app.current_agent_key()
 TO portal_app;
 
+-- Idempotency-Key: claims the key for this request of the context's API key. Returns claimed when this request is
+-- the first with it (or the first is older than 24 hours): the caller then does its work in the same transaction and
+-- records its response with app.finish_idempotent_request before committing. Otherwise returns the first request's
+-- response and whether this request is the same (same hash of method, path and body). A first request still in
+-- progress holds the key's row: a concurrent repeat waits for it to commit (then gets its response) or roll back
+-- (then claims the key itself), so concurrent repeats never write twice.
+CREATE OR REPLACE FUNCTION app.claim_idempotent_request(p_key text, p_hash bytea)
+RETURNS TABLE (claimed boolean, same_request boolean, status integer, location text, body text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_key_id uuid := app.current_key_id();
+    v_row app.idempotent_requests;
+BEGIN
+    IF v_key_id IS NULL OR app.current_actor_type() IS DISTINCT FROM 'agent' THEN
+        RAISE EXCEPTION 'idempotency keys belong to agent requests' USING ERRCODE = '42501';
+    END IF;
+    IF char_length(p_key) NOT BETWEEN 1 AND 255 OR octet_length(p_hash) <> 32 THEN
+        RAISE EXCEPTION 'an idempotency key has 1-255 characters and a SHA-256 request hash' USING ERRCODE = '22023';
+    END IF;
+    INSERT INTO app.idempotent_requests AS r (org_id, api_key_id, idempotency_key, request_hash)
+    VALUES (app.current_org_id(), v_key_id, p_key, p_hash)
+    ON CONFLICT (api_key_id, idempotency_key) DO UPDATE
+        SET request_hash = EXCLUDED.request_hash, status = NULL, location = NULL, body = NULL, created_at = now()
+        WHERE r.created_at < now() - interval '24 hours';
+    IF FOUND THEN
+        RETURN QUERY SELECT true, true, NULL::integer, NULL::text, NULL::text;
+        RETURN;
+    END IF;
+    SELECT * INTO v_row FROM app.idempotent_requests r WHERE r.api_key_id = v_key_id AND r.idempotency_key = p_key;
+    RETURN QUERY SELECT false, v_row.request_hash = p_hash, v_row.status, v_row.location, v_row.body;
+END;
+$$;
+
+-- Records the response of a request that claimed its idempotency key; old keys of the same API key go.
+CREATE OR REPLACE FUNCTION app.finish_idempotent_request(p_key text, p_status integer, p_location text, p_body text) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_key_id uuid := app.current_key_id();
+BEGIN
+    UPDATE app.idempotent_requests r SET status = p_status, location = p_location, body = p_body
+    WHERE r.api_key_id = v_key_id AND r.idempotency_key = p_key;
+    DELETE FROM app.idempotent_requests r WHERE r.api_key_id = v_key_id AND r.created_at < now() - interval '24 hours';
+END;
+$$;
+
+-- Counts one request of the context's API key in the current minute, against the key's own limit, in PostgreSQL so
+-- that every app instance counts alike. Returns nothing outside an agent's context.
+CREATE OR REPLACE FUNCTION app.count_agent_request()
+RETURNS TABLE (allowed boolean, request_limit integer, remaining integer, reset_seconds integer)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_key_id uuid := app.current_key_id();
+    v_org uuid := app.current_org_id();
+    v_now timestamptz := clock_timestamp();
+    v_start timestamptz := date_trunc('minute', clock_timestamp());
+    v_limit integer;
+    v_used integer;
+BEGIN
+    SELECT k.rate_limit_per_minute INTO v_limit FROM public.api_keys k WHERE k.org_id = v_org AND k.id = v_key_id;
+    IF v_limit IS NULL OR app.current_actor_type() IS DISTINCT FROM 'agent' THEN
+        RETURN;
+    END IF;
+    INSERT INTO app.key_request_windows AS w (org_id, api_key_id, window_start, used) VALUES (v_org, v_key_id, v_start, 1)
+    ON CONFLICT (api_key_id) DO UPDATE
+        SET window_start = EXCLUDED.window_start,
+            used = CASE WHEN w.window_start = EXCLUDED.window_start THEN w.used + 1 ELSE 1 END
+    RETURNING w.used INTO v_used;
+    RETURN QUERY SELECT v_used <= v_limit, v_limit, greatest(v_limit - v_used, 0),
+                        greatest(ceil(extract(epoch FROM v_start + interval '1 minute' - v_now)), 1)::integer;
+END;
+$$;
+
+GRANT EXECUTE ON FUNCTION
+    app.claim_idempotent_request(text, bytea), app.finish_idempotent_request(text, integer, text, text), app.count_agent_request()
+TO portal_app;

@@ -11,11 +11,13 @@ public sealed class DecisionFlowTests(BrowserApp browser)
     private static readonly string[] DeployOrWait = ["deploy", "wait"];
 
     [Fact]
-    public async Task An_agent_waits_while_the_owner_approves_in_the_browser_and_the_log_shows_the_agents_key_and_the_person()
+    public async Task An_agent_waits_on_one_instance_while_the_owner_approves_in_the_browser_on_another_and_the_log_shows_both()
     {
         var tag = Guid.NewGuid().ToString("N")[..6];
         var email = $"laurie.{tag}@example.com";
-        await using var owner = await browser.NewSessionAsync();
+        // The person works on a second instance of the app; the agent waits on the first.
+        await using var second = await AppProcess.StartHealthyAsync(browser.Database);
+        await using var owner = await browser.NewSessionAsync(app: second);
         await owner.RegisterConfirmAndSignInAsync("Laurie", email, "Decide123x");
         var user = await Sql.ScalarAsync<Guid>(browser.Database.AdminConnectionString, "SELECT id FROM users WHERE email = @e", ("e", email));
         var org = await Tenants.CreateOrganizationAsync(browser.Database, user, $"bream-{tag}", $"Bream {tag}");

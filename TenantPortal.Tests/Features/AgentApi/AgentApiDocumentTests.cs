@@ -20,14 +20,14 @@ public sealed class AgentApiDocumentTests(ApiApp api) : IClassFixture<ApiApp>
         var root = document.RootElement;
         var paths = root.GetProperty("paths");
         Assert.Equal(
-            ["/api/v1/decisions", "/api/v1/decisions/{id}", "/api/v1/me", "/api/v1/messages", "/api/v1/messages/{id}", "/api/v1/project"],
+            ["/api/v1/decisions", "/api/v1/decisions/{id}", "/api/v1/events", "/api/v1/me", "/api/v1/messages", "/api/v1/messages/{id}", "/api/v1/project"],
             paths.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal)); // the portal's own pages are not in it
         var scheme = root.GetProperty("components").GetProperty("securitySchemes").GetProperty("bearer");
         Assert.Equal(("http", "bearer"), (scheme.GetProperty("type").GetString(), scheme.GetProperty("scheme").GetString()));
         Assert.True(root.GetProperty("security")[0].TryGetProperty("bearer", out _));
 
         var operations = paths.EnumerateObject().SelectMany(p => p.Value.EnumerateObject().Select(o => (Path: p.Name, Method: o.Name, Operation: o.Value))).ToList();
-        Assert.Equal(8, operations.Count);
+        Assert.Equal(9, operations.Count);
         foreach (var (path, method, operation) in operations)
         {
             var responses = operation.GetProperty("responses");

@@ -11,8 +11,8 @@ internal sealed class AgentApiFeature : IPortalFeature
     public void AddServices(IServiceCollection services, FeatureSettings settings)
     {
         services.AddScoped<AgentData>();
-        services.AddSingleton<DecisionSignals>();
-        services.AddHostedService(sp => sp.GetRequiredService<DecisionSignals>());
+        services.AddSingleton<ChangeSignals>();
+        services.AddHostedService(sp => sp.GetRequiredService<ChangeSignals>());
         services.AddOpenApi(AgentApiDocument.Name, AgentApiDocument.Configure);
     }
 
@@ -22,6 +22,7 @@ internal sealed class AgentApiFeature : IPortalFeature
         AgentEndpoints.Map(api);
         MessageEndpoints.Map(api);
         DecisionEndpoints.Map(api);
+        EventEndpoints.Map(api);
         // The API's description (/openapi/v1.json) and a page to browse and try it (/api/reference/v1).
         endpoints.MapOpenApi();
         endpoints.MapScalarApiReference(AgentApiDocument.ReferencePath, options => options

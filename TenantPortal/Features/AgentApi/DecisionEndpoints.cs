@@ -31,7 +31,7 @@ internal static class DecisionEndpoints
             .Produces<DecisionResponse>();
     }
 
-    private const string Columns = """
+    internal const string Columns = """
         d.id, d.status, d.title, d.description, d.options, d.payload::text, d.deadline, a.name, d.chosen_option, d.rationale,
         d.decided_by, u.display_name, d.decided_at, d.created_at
         FROM decisions d
@@ -95,7 +95,7 @@ internal static class DecisionEndpoints
             return WriteOutcome.Created(decision, $"/api/v1/decisions/{decision.Id}");
         });
 
-    private static async Task<IResult> GetAsync(HttpContext http, AgentData data, DecisionSignals signals, TimeProvider time, string id)
+    private static async Task<IResult> GetAsync(HttpContext http, AgentData data, ChangeSignals signals, TimeProvider time, string id)
     {
         var query = new QueryInput(http.Request.Query);
         var waitSeconds = query.Int("waitSeconds", 1, 60, 0);
@@ -154,7 +154,7 @@ internal static class DecisionEndpoints
         return TypedResults.Json(new DecisionPage(decisions), ApiProblem.Json);
     }
 
-    private static DecisionResponse Read(NpgsqlDataReader reader)
+    internal static DecisionResponse Read(NpgsqlDataReader reader)
     {
         using var payload = JsonDocument.Parse(reader.GetString(5));
         return new DecisionResponse(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetFieldValue<string[]>(4),

@@ -32,7 +32,7 @@ internal static partial class MessageEndpoints
     [GeneratedRegex("^[a-z][a-z0-9_.-]{0,62}$")]
     public static partial Regex MessageType();
 
-    private const string Columns = """
+    internal const string Columns = """
         m.id, m.seq, s.name, r.name, m.message_type, m.content, m.correlation_id, m.reply_to, m.metadata::text, m.created_at
         FROM agent_messages m
         JOIN agents s ON s.org_id = m.org_id AND s.id = m.agent_id
@@ -136,7 +136,7 @@ internal static partial class MessageEndpoints
         return TypedResults.Json(new MessagePage(messages, next), ApiProblem.Json);
     }
 
-    private static MessageResponse Read(NpgsqlDataReader reader)
+    internal static MessageResponse Read(NpgsqlDataReader reader)
     {
         using var metadata = JsonDocument.Parse(reader.GetString(8));
         return new MessageResponse(reader.GetGuid(0), reader.GetInt64(1).ToString(System.Globalization.CultureInfo.InvariantCulture), reader.GetString(2),

@@ -52,22 +52,43 @@ BEGIN
 END;
 $$;
 
--- BEFORE INSERT on agent_messages: the message's place in its project's feed. The feed head's row stays locked until
--- the inserting transaction ends, so positions are handed out in commit order: a reader that sees position n has
--- seen every earlier one, and a cursor never skips a message that commits late. Only a row the context's agent may
--- insert gets a place: this runs first, as the owner, before row-level security refuses anything else, and must not
--- touch (lock, or reveal) the feed of a project the agent is not in.
+-- A project's feed: messages and decision changes take consecutive positions (seq) in a BEFORE trigger. The feed
+-- head's row stays locked until the writing transaction ends, so positions are handed out in commit order: a reader
+-- that sees position n has seen every earlier one, and a cursor never skips a write that commits late. A message or
+-- proposal gets a place only when the context's agent may insert it (this runs first, as the owner, before row-level
+-- security refuses anything else, and must not touch, lock or reveal the feed of a project the agent is not in); a
+-- decision moves to a new place when its status changes (people's updates pass row-level security before triggers).
 CREATE OR REPLACE FUNCTION app.place_in_project_feed() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    IF app.current_actor_type() IS DISTINCT FROM 'agent' OR NEW.org_id IS DISTINCT FROM app.current_org_id()
-       OR NEW.project_id IS DISTINCT FROM app.current_project_id() OR NEW.agent_id IS DISTINCT FROM app.current_actor_id() THEN
+    IF TG_OP = 'INSERT' THEN
+        IF app.current_actor_type() IS DISTINCT FROM 'agent' OR NEW.org_id IS DISTINCT FROM app.current_org_id()
+           OR NEW.project_id IS DISTINCT FROM app.current_project_id() OR NEW.agent_id IS DISTINCT FROM app.current_actor_id() THEN
+            RETURN NEW;
+        END IF;
+    ELSIF NEW.status IS NOT DISTINCT FROM OLD.status THEN
         RETURN NEW;
     END IF;
     INSERT INTO app.project_feed_heads AS h (org_id, project_id, seq) VALUES (NEW.org_id, NEW.project_id, 1)
     ON CONFLICT (org_id, project_id) DO UPDATE SET seq = h.seq + 1
     RETURNING h.seq INTO NEW.seq;
     RETURN NEW;
+END;
+$$;
+
+-- AFTER a message or a decision change: tells every app instance (they LISTEN on portal_feeds) that the project's
+-- feed moved, when the write commits. The payload is the project's id; event streams read the feed again in their
+-- own context.
+CREATE OR REPLACE FUNCTION app.signal_feed_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' THEN
+        IF NEW.status IS NOT DISTINCT FROM OLD.status THEN
+            RETURN NULL;
+        END IF;
+    END IF;
+    PERFORM pg_catalog.pg_notify('portal_feeds', NEW.project_id::text);
+    RETURN NULL;
 END;
 $$;
 

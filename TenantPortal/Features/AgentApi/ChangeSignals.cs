@@ -4,50 +4,51 @@ using TenantPortal.Hosting;
 namespace TenantPortal.Features.AgentApi;
 
 /// <summary>
-/// Wakes requests waiting on a decision when it changes, on whichever app instance the change happened: the database
-/// notifies the channel <c>portal_decisions</c> with the decision's id when a change commits (app.signal_decision_change),
-/// and every instance listens on one connection of its own. A waiter reads the decision again in its own context, so
-/// a notification tells it only "look again". While the listener is reconnecting, every waiter is woken to look again.
+/// Wakes requests waiting for a change, on whichever app instance the change happened: the database notifies
+/// <c>portal_decisions</c> with a decision's id when its status change commits (app.signal_decision_change) and
+/// <c>portal_feeds</c> with a project's id when its feed moves (app.signal_feed_change); every instance listens on one
+/// connection of its own. A waiter reads again in its own context, so a notification tells it only "look again".
+/// While the listener is reconnecting, every waiter is woken to look again.
 /// </summary>
-internal sealed partial class DecisionSignals(IServiceProvider services, ILogger<DecisionSignals> log) : BackgroundService
+internal sealed partial class ChangeSignals(IServiceProvider services, ILogger<ChangeSignals> log) : BackgroundService
 {
-    public const string Channel = "portal_decisions";
+    public static readonly string[] Channels = ["portal_decisions", "portal_feeds"];
 
     private readonly object gate = new();
     private readonly Dictionary<Guid, Watched> watches = [];
 
-    /// <summary>A signal that fires when <paramref name="decisionId"/> may have changed; dispose it when done waiting.</summary>
-    public Lease Watch(Guid decisionId)
+    /// <summary>A signal that fires when the decision or project <paramref name="id"/> may have changed; dispose it when done waiting.</summary>
+    public Lease Watch(Guid id)
     {
         lock (gate)
         {
-            if (!watches.TryGetValue(decisionId, out var watch))
+            if (!watches.TryGetValue(id, out var watch))
             {
-                watches[decisionId] = watch = new Watched();
+                watches[id] = watch = new Watched();
             }
 
             watch.Waiters++;
-            return new Lease(this, decisionId, watch);
+            return new Lease(this, id, watch);
         }
     }
 
-    private void Release(Guid decisionId, Watched watch)
+    private void Release(Guid id, Watched watch)
     {
         lock (gate)
         {
-            if (--watch.Waiters == 0 && watches.TryGetValue(decisionId, out var current) && current == watch)
+            if (--watch.Waiters == 0 && watches.TryGetValue(id, out var current) && current == watch)
             {
-                watches.Remove(decisionId);
+                watches.Remove(id);
             }
         }
     }
 
-    private void Fire(Guid decisionId)
+    private void Fire(Guid id)
     {
         Watched? watch;
         lock (gate)
         {
-            watches.Remove(decisionId, out watch);
+            watches.Remove(id, out watch);
         }
 
         watch?.Changed.TrySetResult();
@@ -92,7 +93,7 @@ internal sealed partial class DecisionSignals(IServiceProvider services, ILogger
                     }
                 };
                 await connection.OpenAsync(stoppingToken);
-                await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
+                await using (var listen = new NpgsqlCommand(string.Concat(Channels.Select(c => $"LISTEN {c};")), connection))
                 {
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 }
@@ -119,7 +120,7 @@ internal sealed partial class DecisionSignals(IServiceProvider services, ILogger
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Listening for decision changes failed; retrying in {Delay}.")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Listening for changes failed; retrying in {Delay}.")]
     private static partial void LogListenFailure(ILogger logger, Exception exception, TimeSpan delay);
 
     internal sealed class Watched
@@ -130,10 +131,10 @@ internal sealed partial class DecisionSignals(IServiceProvider services, ILogger
     }
 
     /// <summary>One waiter's hold on a decision's signal.</summary>
-    public sealed class Lease(DecisionSignals owner, Guid decisionId, Watched watch) : IDisposable
+    public sealed class Lease(ChangeSignals owner, Guid id, Watched watch) : IDisposable
     {
         public Task Changed => watch.Changed.Task;
 
-        public void Dispose() => owner.Release(decisionId, watch);
+        public void Dispose() => owner.Release(id, watch);
     }
 }

@@ -71,6 +71,7 @@ public sealed class AgentApiAuthTests(ApiApp api) : IClassFixture<ApiApp>
         }
 
         Assert.Single(bodies); // nothing tells one cause from another
+        Assert.Contains("'Authorization: Bearer <key>'", bodies.Single(), StringComparison.Ordinal); // readable as sent, not \u0027-escaped
 
         // Positive control: the key itself works.
         using var good = api.Client(world.KeyA);

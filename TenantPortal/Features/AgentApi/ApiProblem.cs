@@ -11,7 +11,8 @@ internal sealed class ApiProblem(int status, string name, string title, string d
 {
     public const string TypeBase = "/api/problems/";
 
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    /// <summary>The API's JSON: camelCase, and text as written (no \u0027 for an apostrophe; the media type is JSON, never HTML).</summary>
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public int Status => status;
 

@@ -77,5 +77,23 @@ public sealed class DecisionServiceTests(DatabaseFixture fixture) : IClassFixtur
         }
     }
 
+    [Fact]
+    public async Task A_person_who_decided_can_still_be_deleted_and_the_outcome_stays()
+    {
+        var world = await TwoTenants.CreateAsync(Db);
+        var admin = await Tenants.CreateUserAsync(Db, $"leaving-{Guid.NewGuid():N}@example.com");
+        await Tenants.AddMemberAsync(Db, world.OwnerA, world.OrgA, admin, OrgRole.Admin);
+        var decision = await Sql.ScalarAsync<Guid>(Db.AdminConnectionString, "SELECT id FROM decisions WHERE org_id = @a", ("a", world.OrgA));
+        await using (var circuit = await circuits.OpenAsync(admin))
+        {
+            Assert.True((await circuit.Decisions.ApproveAsync(decision, "ship", "Go.")).Succeeded);
+        }
+
+        Assert.Equal(1, await Sql.ExecuteAsync(Db.AdminConnectionString, "DELETE FROM users WHERE id = @u", ("u", admin)));
+
+        Assert.Equal("approved|ship|", await Sql.ScalarAsync<string>(Db.AdminConnectionString,
+            "SELECT concat_ws('|', status, chosen_option, coalesce(decided_by::text, '')) FROM decisions WHERE id = @id", ("id", decision)));
+    }
+
     public ValueTask DisposeAsync() => circuits.DisposeAsync();
 }

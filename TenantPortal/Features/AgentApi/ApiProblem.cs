@@ -5,7 +5,7 @@ namespace TenantPortal.Features.AgentApi;
 
 /// <summary>
 /// The agent API's errors: <c>application/problem+json</c> (RFC 9457) with a stable <c>type</c> per cause, so an agent
-/// can branch on it. Types are relative references under <see cref="TypeBase"/>; each one is listed in the README.
+/// can branch on it. Types are relative references under <see cref="TypeBase"/>; the README lists those an agent meets.
 /// </summary>
 internal sealed class ApiProblem(int status, string name, string title, string detail) : IResult
 {

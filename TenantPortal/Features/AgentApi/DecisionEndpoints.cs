@@ -18,7 +18,7 @@ internal static class DecisionEndpoints
     {
         var decisions = api.MapGroup("/decisions").WithMetadata(new RequiredCapability(Capability.ManageDecisions)).WithTags("Decisions");
         decisions.MapPost("/", ProposeAsync).WithName("ProposeDecision")
-            .WithSummary("Proposes a decision for a person to take; it is pending until someone approves, rejects or defers it. The proposal never changes.")
+            .WithSummary("Proposes a decision for a person to take; it is pending until someone approves or rejects it. The proposal never changes.")
             .Accepts<ProposeDecisionRequest>("application/json").Produces<DecisionResponse>(StatusCodes.Status201Created);
         decisions.MapGet("/", ListAsync).WithName("ListDecisions").WithSummary("The project's decisions, newest first, optionally of one status.")
             .WithMetadata(
@@ -121,7 +121,9 @@ internal static class DecisionEndpoints
                 return decision is null ? ApiProblem.NotFound("decision") : TypedResults.Json(decision, ApiProblem.Json);
             }
 
-            await Task.WhenAny(lease.Changed, Task.Delay(remaining, time, http.RequestAborted));
+            using var idle = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
+            await Task.WhenAny(lease.Changed, Task.Delay(remaining, time, idle.Token));
+            await idle.CancelAsync(); // the timer goes with the wake-up
             http.RequestAborted.ThrowIfCancellationRequested();
         }
     }

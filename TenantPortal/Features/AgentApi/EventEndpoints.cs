@@ -44,7 +44,7 @@ internal static class EventEndpoints
 
         var agent = data.Agent;
         var ct = http.RequestAborted;
-        if (lastEventId.Length == 0 && !http.Request.Query.ContainsKey("after"))
+        if (lastEventId.Length == 0 && string.IsNullOrEmpty(http.Request.Query["after"]))
         {
             after = await data.RunAsync((connection, token) => HeadAsync(connection, agent, token), ct);
         }
@@ -59,7 +59,15 @@ internal static class EventEndpoints
         {
             // Watched before reading, so a write that commits between the read and the wait is not missed.
             using var lease = signals.Watch(agent.ProjectId);
-            var events = await data.RunAsync((connection, token) => ReadAsync(connection, agent, after, token), ct);
+            var events = await data.RunAsync(async (connection, token) =>
+            {
+                // One snapshot for both reads: a message and a later decision change committing between them must not
+                // let the cursor pass the message.
+                await using var snapshot = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, token);
+                var read = await ReadAsync(connection, agent, after, token);
+                await snapshot.CommitAsync(token);
+                return read;
+            }, ct);
             foreach (var (seq, kind, body) in events)
             {
                 await response.WriteAsync($"id: {seq.ToString(CultureInfo.InvariantCulture)}\nevent: {kind}\ndata: {body}\n\n", ct);
@@ -72,7 +80,9 @@ internal static class EventEndpoints
                 continue;
             }
 
-            var woke = await Task.WhenAny(lease.Changed, Task.Delay(KeepAlive, ct));
+            using var idle = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var woke = await Task.WhenAny(lease.Changed, Task.Delay(KeepAlive, idle.Token));
+            await idle.CancelAsync(); // the timer goes with the wake-up
             if (woke != lease.Changed && !ct.IsCancellationRequested)
             {
                 await response.WriteAsync(": keep-alive\n\n", ct);

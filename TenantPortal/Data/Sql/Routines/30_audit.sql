@@ -95,7 +95,7 @@ LANGUAGE sql IMMUTABLE AS $$
         WHEN p_op = 'INSERT' THEN coalesce(p_actions[1], p_entity || '_create')
         WHEN p_op = 'DELETE' THEN coalesce(p_actions[3], p_entity || '_delete')
         WHEN 'archived_at' = ANY (p_changed) THEN p_entity || CASE WHEN p_new ->> 'archived_at' IS NULL THEN '_restore' ELSE '_archive' END
-        -- Decisions: a person approves, rejects or defers; the expiry job expires.
+        -- Decisions: a person approves or rejects (deferring and expiring are named for when they come).
         WHEN 'decided_at' = ANY (p_changed) THEN p_entity || CASE p_new ->> 'status'
             WHEN 'approved' THEN '_approve' WHEN 'rejected' THEN '_reject' WHEN 'deferred' THEN '_defer' WHEN 'expired' THEN '_expire'
             ELSE '_status_change' END

@@ -93,8 +93,8 @@ END;
 $$;
 
 -- BEFORE UPDATE on decisions: the proposal never changes, and a decision is decided once. Moving it out of pending
--- (or deferred) stamps who decided and when; a decided decision stays as it was decided. The proposing key may only
--- go (its agent's deletion sets it to NULL before taking the decision with it).
+-- (or deferred) stamps who decided and when; a decided decision stays as it was decided. The proposing key and the
+-- person who decided may only go (their deletion sets them to NULL).
 CREATE OR REPLACE FUNCTION app.decide_once() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -109,8 +109,8 @@ BEGIN
         END IF;
         NEW.decided_by := app.current_user_id();
         NEW.decided_at := now();
-    ELSIF (NEW.chosen_option, NEW.rationale, NEW.decided_by, NEW.decided_at)
-          IS DISTINCT FROM (OLD.chosen_option, OLD.rationale, OLD.decided_by, OLD.decided_at) THEN
+    ELSIF (NEW.chosen_option, NEW.rationale, NEW.decided_at) IS DISTINCT FROM (OLD.chosen_option, OLD.rationale, OLD.decided_at)
+          OR (NEW.decided_by IS DISTINCT FROM OLD.decided_by AND NEW.decided_by IS NOT NULL) THEN
         RAISE EXCEPTION 'decision % is already %', OLD.id, OLD.status USING ERRCODE = 'check_violation', CONSTRAINT = 'decisions_decided_once';
     END IF;
     RETURN NEW;

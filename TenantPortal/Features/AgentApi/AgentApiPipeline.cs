@@ -76,13 +76,13 @@ internal static partial class AgentApiPipeline
     private static ApiProblem Classify(Exception ex) => ex switch
     {
         AgentKeyRefusedException => ApiProblem.InvalidToken(),
-        BadHttpRequestException bad => bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? ApiProblem.TooLarge() : ApiProblem.ForStatus(bad.StatusCode),
+        BadHttpRequestException bad => ApiProblem.ForStatus(bad.StatusCode),
         // A value the database could not take (an invalid escape in JSON, a number out of range) or a rule of a table
         // the endpoint did not check first (a payload larger once stored): the input's fault, named by its field.
         PostgresException { SqlState: var state } when state.StartsWith("22", StringComparison.Ordinal) =>
             ApiProblem.Invalid("body", "A value in the request cannot be stored as given."),
         PostgresException { SqlState: PostgresErrorCodes.CheckViolation or PostgresErrorCodes.NotNullViolation or PostgresErrorCodes.ForeignKeyViolation } refused =>
-            ApiProblem.Invalid(ApiProblem.FieldOf(refused.ConstraintName), "This value is not accepted; see the API reference for its rules."),
+            ApiProblem.ForConstraint(refused.ConstraintName),
         PostgresException { SqlState: PostgresErrorCodes.InsufficientPrivilege } => new ApiProblem(403, "forbidden", "Not allowed.",
             "The database refused this change for this key."),
         NpgsqlException { IsTransient: true } or TimeoutException => ApiProblem.DatabaseUnavailable(),

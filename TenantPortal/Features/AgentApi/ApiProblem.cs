@@ -99,20 +99,28 @@ internal sealed class ApiProblem(int status, string name, string title, string d
     public static ApiProblem Internal() => new(500, "internal-error", "Something went wrong on our side.",
         "The request could not be completed; nothing was changed.");
 
-    /// <summary>The request field a table constraint checks (as the agent API names it); "body" when it is none of them.</summary>
-    public static string FieldOf(string? constraint) => constraint switch
+    /// <summary>
+    /// The 400 for a table's refusal of a value the endpoint did not check first (a payload larger once stored, a reply
+    /// to no message): under the request field the constraint checks, as the agent API names it ("body" for any other).
+    /// </summary>
+    public static ApiProblem ForConstraint(string? constraint)
     {
-        "decisions_payload_size" => "payload",
-        "decisions_title_format" => "title",
-        "decisions_description_length" => "description",
-        "decisions_options_valid" => "options",
-        "agent_messages_metadata_size" => "metadata",
-        "agent_messages_content_length" => "content",
-        "agent_messages_type_format" => "messageType",
-        "agent_messages_correlation_format" => "correlationId",
-        "fk_agent_messages_reply" => "replyTo",
-        _ => "body",
-    };
+        var storedSize = $"Must be a JSON object of at most {JsonInput.MaxObjectBytes / 1024} KiB as stored.";
+        var (field, message) = constraint switch
+        {
+            "decisions_payload_size" => ("payload", storedSize),
+            "agent_messages_metadata_size" => ("metadata", storedSize),
+            "fk_agent_messages_reply" => ("replyTo", "There is no message with this id in this project."),
+            "decisions_title_format" => ("title", null),
+            "decisions_description_length" => ("description", null),
+            "decisions_options_valid" => ("options", null),
+            "agent_messages_content_length" => ("content", null),
+            "agent_messages_type_format" => ("messageType", null),
+            "agent_messages_correlation_format" => ("correlationId", null),
+            _ => ("body", null),
+        };
+        return Invalid(field, message ?? "This value is not accepted; see the API reference for its rules.");
+    }
 
     /// <summary>A bare status from routing or the server (404 for an unknown path, 405, 400 for a malformed request).</summary>
     public static ApiProblem ForStatus(int status) => status switch

@@ -135,6 +135,15 @@ internal sealed partial class ChangeSignals(IServiceProvider services, ILogger<C
     {
         public Task Changed => watch.Changed.Task;
 
+        /// <summary>Waits for the signal, at most <paramref name="timeout"/>; true when signalled. The timer ends with the wait.</summary>
+        public async Task<bool> WaitAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+        {
+            using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var woke = await Task.WhenAny(Changed, Task.Delay(timeout, time, idle.Token));
+            await idle.CancelAsync();
+            return woke == Changed;
+        }
+
         public void Dispose() => owner.Release(id, watch);
     }
 }

@@ -69,19 +69,8 @@ internal static class DecisionEndpoints
         }
 
         var agent = data.Agent;
-        try
-        {
-            return await InsertAsync(http, data, input, agent, title!, description, options!, deadline, payload);
-        }
-        catch (PostgresException ex) when (ex.ConstraintName is "decisions_payload_size")
-        {
-            return ApiProblem.Invalid("payload", $"Must be a JSON object of at most {JsonInput.MaxObjectBytes / 1024} KiB as stored.");
-        }
-    }
-
-    private static Task<IResult> InsertAsync(HttpContext http, AgentData data, JsonInput input, TenantPortal.Tenancy.AgentActor agent, string title,
-        string description, List<string> options, DateTimeOffset? deadline, string? payload) =>
-        Idempotency.RunAsync(http, data, input, async (connection, ct) =>
+        // A payload larger once stored than sent is refused by the table: the pipeline names the field.
+        return await Idempotency.RunAsync(http, data, input, async (connection, ct) =>
         {
             var decision = await AgentData.ReadOneAsync(AgentData.Command(connection, $$"""
                 WITH inserted AS (
@@ -89,11 +78,12 @@ internal static class DecisionEndpoints
                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, coalesce($10::jsonb, '{}'))
                     RETURNING *)
                 SELECT {{Columns.Replace("decisions d", "inserted d", StringComparison.Ordinal)}}
-                """, agent.OrgId, agent.WorkspaceId, agent.ProjectId, agent.AgentId, agent.KeyId, title, description, options.ToArray(),
+                """, agent.OrgId, agent.WorkspaceId, agent.ProjectId, agent.AgentId, agent.KeyId, title!, description, options!.ToArray(),
                 AgentData.Typed(deadline, NpgsqlDbType.TimestampTz), AgentData.Typed(payload, NpgsqlDbType.Text)), Read, ct)
                 ?? throw new InvalidOperationException("The inserted decision was not returned.");
             return WriteOutcome.Created(decision, $"/api/v1/decisions/{decision.Id}");
         });
+    }
 
     private static async Task<IResult> GetAsync(HttpContext http, AgentData data, ChangeSignals signals, TimeProvider time, string id)
     {
@@ -121,9 +111,7 @@ internal static class DecisionEndpoints
                 return decision is null ? ApiProblem.NotFound("decision") : TypedResults.Json(decision, ApiProblem.Json);
             }
 
-            using var idle = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
-            await Task.WhenAny(lease.Changed, Task.Delay(remaining, time, idle.Token));
-            await idle.CancelAsync(); // the timer goes with the wake-up
+            await lease.WaitAsync(remaining, time, http.RequestAborted);
             http.RequestAborted.ThrowIfCancellationRequested();
         }
     }

@@ -25,7 +25,7 @@ internal static class EventEndpoints
                 "Start after this event id (as Last-Event-ID does); without either, the stream starts with what happens next."))
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
 
-    private static async Task StreamAsync(HttpContext http, AgentData data, ChangeSignals signals)
+    private static async Task StreamAsync(HttpContext http, AgentData data, ChangeSignals signals, TimeProvider time)
     {
         var query = new QueryInput(http.Request.Query);
         var after = query.Cursor("after");
@@ -80,10 +80,7 @@ internal static class EventEndpoints
                 continue;
             }
 
-            using var idle = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            var woke = await Task.WhenAny(lease.Changed, Task.Delay(KeepAlive, idle.Token));
-            await idle.CancelAsync(); // the timer goes with the wake-up
-            if (woke != lease.Changed && !ct.IsCancellationRequested)
+            if (!await lease.WaitAsync(KeepAlive, time, ct) && !ct.IsCancellationRequested)
             {
                 await response.WriteAsync(": keep-alive\n\n", ct);
                 await response.Body.FlushAsync(ct);

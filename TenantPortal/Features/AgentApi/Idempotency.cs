@@ -61,7 +61,7 @@ internal static class Idempotency
                 return outcome.Problem;
             }
 
-            var json = JsonSerializer.Serialize(outcome.Body, outcome.Body!.GetType(), ApiProblem.Json);
+            var json = BodyJson(outcome);
             await using (var finish = AgentData.Command(connection, "SELECT app.finish_idempotent_request($1, $2, $3, $4)",
                 key, outcome.Status, AgentData.Typed(outcome.Location, NpgsqlTypes.NpgsqlDbType.Text), json))
             {
@@ -81,7 +81,9 @@ internal static class Idempotency
         SHA256.HashData([.. Encoding.UTF8.GetBytes($"{http.Request.Method} {http.Request.Path}\n"), .. input.BodyHash]);
 
     private static IResult Answer(WriteOutcome outcome, bool replayed) => outcome.Problem is { } problem ? problem
-        : Stored(outcome.Status, JsonSerializer.Serialize(outcome.Body, outcome.Body!.GetType(), ApiProblem.Json), outcome.Location, replayed);
+        : Stored(outcome.Status, BodyJson(outcome), outcome.Location, replayed);
+
+    private static string BodyJson(WriteOutcome outcome) => JsonSerializer.Serialize(outcome.Body, outcome.Body!.GetType(), ApiProblem.Json);
 
     private static StoredResponse Stored(int status, string json, string? location, bool replayed) => new(status, json, location, replayed);
 

@@ -66,7 +66,8 @@ internal sealed class JsonInput
                 return (null, ApiProblem.InvalidJson("The body must be a JSON object."));
             }
 
-            if (!IsWellFormedText(document.RootElement))
+            // The parser lets lone surrogate escapes through; once refused here, every field reads as valid text.
+            if (!EveryText(document.RootElement, text => !HasLoneSurrogate(text)))
             {
                 return (null, ApiProblem.InvalidJson("The body holds text that is not valid Unicode (such as a lone surrogate escape, \\ud800)."));
             }
@@ -150,24 +151,18 @@ internal sealed class JsonInput
             return null;
         }
 
-        var text = ReadText(name, value);
-        return text is null ? null : Text(name, trim ? text.Trim() : text, min, max, plain);
+        var text = value.GetString()!;
+        return Text(name, trim ? text.Trim() : text, min, max, plain);
     }
 
-    /// <summary>The rules of <see cref="String"/> for text from elsewhere (a list's items, a query parameter).</summary>
-    public string? Text(string name, string text, int min, int max, bool plain)
+    /// <summary>The rules of <see cref="String"/>, for a field's text or a list's item (valid Unicode already: see <see cref="ReadAsync"/>).</summary>
+    private string? Text(string name, string text, int min, int max, bool plain)
     {
         if (text.Length < min || text.Length > max)
         {
             Fail(name, min == max ? $"Must be {min} characters." : text.Length < min
                 ? (min == 1 ? "Must not be empty." : $"Must be at least {min} characters.")
                 : $"Must be at most {max:N0} characters.");
-            return null;
-        }
-
-        if (HasLoneSurrogate(text))
-        {
-            Fail(name, "Must be valid Unicode text.");
             return null;
         }
 
@@ -178,19 +173,6 @@ internal sealed class JsonInput
         }
 
         return text;
-    }
-
-    private string? ReadText(string name, JsonElement value)
-    {
-        try
-        {
-            return value.GetString();
-        }
-        catch (InvalidOperationException)
-        {
-            Fail(name, "Must be valid Unicode text.");
-            return null;
-        }
     }
 
     public Guid? Uuid(string name)
@@ -255,7 +237,7 @@ internal sealed class JsonInput
             {
                 Fail(field, "Must be a string.");
             }
-            else if (ReadText(field, item) is string text && Text(field, text.Trim(), min, max, plain: true) is string ok)
+            else if (Text(field, item.GetString()!.Trim(), min, max, plain: true) is string ok)
             {
                 items.Add(ok);
             }
@@ -285,7 +267,7 @@ internal sealed class JsonInput
             return null;
         }
 
-        if (!HoldsNoNul(value))
+        if (!EveryText(value, text => !text.Contains('\0')))
         {
             Fail(name, "Must not contain the NUL character (\\u0000).");
             return null;
@@ -294,34 +276,16 @@ internal sealed class JsonInput
         return text;
     }
 
-    private static bool HoldsNoNul(JsonElement value)
+    /// <summary>True when every property name and string inside <paramref name="value"/> passes <paramref name="ok"/>.</summary>
+    private static bool EveryText(JsonElement value, Func<string, bool> ok)
     {
         try
         {
             return value.ValueKind switch
             {
-                JsonValueKind.Object => value.EnumerateObject().All(p => !p.Name.Contains('\0') && HoldsNoNul(p.Value)),
-                JsonValueKind.Array => value.EnumerateArray().All(HoldsNoNul),
-                JsonValueKind.String => !value.GetString()!.Contains('\0'),
-                _ => true,
-            };
-        }
-        catch (InvalidOperationException)
-        {
-            return false;
-        }
-    }
-
-    /// <summary>Every property name and string of the document reads as valid UTF-16 (the parser lets lone surrogate escapes through).</summary>
-    private static bool IsWellFormedText(JsonElement value)
-    {
-        try
-        {
-            return value.ValueKind switch
-            {
-                JsonValueKind.Object => value.EnumerateObject().All(p => !HasLoneSurrogate(p.Name) && IsWellFormedText(p.Value)),
-                JsonValueKind.Array => value.EnumerateArray().All(IsWellFormedText),
-                JsonValueKind.String => !HasLoneSurrogate(value.GetString()!),
+                JsonValueKind.Object => value.EnumerateObject().All(p => ok(p.Name) && EveryText(p.Value, ok)),
+                JsonValueKind.Array => value.EnumerateArray().All(v => EveryText(v, ok)),
+                JsonValueKind.String => ok(value.GetString()!),
                 _ => true,
             };
         }

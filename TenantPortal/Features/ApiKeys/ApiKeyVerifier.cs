@@ -16,8 +16,15 @@ public sealed class ApiKeyVerifier(IDbContextFactory<PortalDbContext> dbFactory,
     /// Verifies <paramref name="key"/> for one agent API request and counts the request against the key's per-minute
     /// limit, in one round trip: the agent (null when the key is not valid now) and where its limit stands.
     /// </summary>
-    public async Task<(AgentActor? Agent, RequestAllowance? Allowance)> AdmitAsync(string key, string? clientIp, string? userAgent,
-        CancellationToken cancellationToken = default)
+    public Task<(AgentActor? Agent, RequestAllowance? Allowance)> AdmitAsync(string key, string? clientIp, string? userAgent,
+        CancellationToken cancellationToken = default) => EnterAsync(key, clientIp, userAgent, countRequest: true, cancellationToken);
+
+    /// <summary>The identity behind <paramref name="key"/>, or null when it is not a valid key now.</summary>
+    public async Task<AgentActor?> VerifyAsync(string? key, string? clientIp = null, string? userAgent = null, CancellationToken cancellationToken = default) =>
+        (await EnterAsync(key, clientIp, userAgent, countRequest: false, cancellationToken)).Agent;
+
+    private async Task<(AgentActor? Agent, RequestAllowance? Allowance)> EnterAsync(string? key, string? clientIp, string? userAgent, bool countRequest,
+        CancellationToken cancellationToken)
     {
         if (!ApiKeyFormat.TryParse(key, out _))
         {
@@ -25,6 +32,7 @@ public sealed class ApiKeyVerifier(IDbContextFactory<PortalDbContext> dbFactory,
         }
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        // Opened through EF, so the connection is reset like every other before the key is looked up.
         await db.Database.OpenConnectionAsync(cancellationToken);
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         try
@@ -37,58 +45,26 @@ public sealed class ApiKeyVerifier(IDbContextFactory<PortalDbContext> dbFactory,
                     {
                         Parameters =
                         {
-                            new() { Value = key }, new() { Value = (object?)clientIp ?? DBNull.Value },
+                            new() { Value = key! }, new() { Value = (object?)clientIp ?? DBNull.Value },
                             new() { Value = (object?)userAgent ?? DBNull.Value }, new() { Value = time.GetUtcNow() },
                         },
                     },
-                    // Runs in the context the line above entered; returns nothing when it entered none.
-                    new("SELECT allowed, request_limit, remaining, reset_seconds FROM app.count_agent_request()"),
                 },
             };
+            if (countRequest)
+            {
+                // Runs in the context the line above entered; returns nothing when it entered none.
+                batch.BatchCommands.Add(new("SELECT allowed, request_limit, remaining, reset_seconds FROM app.count_agent_request()"));
+            }
+
             await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-            var agent = await reader.ReadAsync(cancellationToken) ? ReadAgent(reader) : null;
-            await reader.NextResultAsync(cancellationToken);
-            var allowance = agent is not null && await reader.ReadAsync(cancellationToken)
+            var agent = await reader.ReadAsync(cancellationToken)
+                ? new AgentActor(reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetGuid(3), reader.GetGuid(4), reader.GetFieldValue<string[]>(5))
+                : null;
+            var allowance = countRequest && agent is not null && await reader.NextResultAsync(cancellationToken) && await reader.ReadAsync(cancellationToken)
                 ? new RequestAllowance(reader.GetBoolean(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3))
                 : null;
             return (agent, allowance);
-        }
-        finally
-        {
-            await db.Database.CloseConnectionAsync();
-        }
-    }
-
-    private static AgentActor ReadAgent(NpgsqlDataReader reader) =>
-        new(reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetGuid(3), reader.GetGuid(4), reader.GetFieldValue<string[]>(5));
-
-    /// <summary>The identity behind <paramref name="key"/>, or null when it is not a valid key now.</summary>
-    public async Task<AgentActor?> VerifyAsync(string? key, string? clientIp = null, string? userAgent = null, CancellationToken cancellationToken = default)
-    {
-        if (!ApiKeyFormat.TryParse(key, out _))
-        {
-            return null;
-        }
-
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        // Opened through EF, so the connection is reset like every other before the key is looked up.
-        await db.Database.OpenConnectionAsync(cancellationToken);
-        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-        try
-        {
-            await using var command = new NpgsqlCommand(
-                "SELECT key_id, agent_id, project_id, workspace_id, org_id, capabilities FROM app.enter_agent_context(@key, @ip, @agent, @at)", connection);
-            command.Parameters.AddWithValue("key", key!);
-            command.Parameters.AddWithValue("ip", (object?)clientIp ?? DBNull.Value);
-            command.Parameters.AddWithValue("agent", (object?)userAgent ?? DBNull.Value);
-            command.Parameters.AddWithValue("at", time.GetUtcNow());
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            if (!await reader.ReadAsync(cancellationToken))
-            {
-                return null;
-            }
-
-            return ReadAgent(reader);
         }
         finally
         {

@@ -182,6 +182,41 @@ public static class Tenants
             """, ("title", title), ("options", options));
     }
 
+    /// <summary>
+    /// The agent of <paramref name="key"/> opens a meeting with the agents named (and itself), straight in the
+    /// database; returns the meeting's id.
+    /// </summary>
+    public static async Task<Guid> OpenMeetingAsync(TestDatabase db, string key, string title, params string[] participants)
+    {
+        await using var connection = await OpenAgentAsync(db, key);
+        await using var transaction = await connection.BeginTransactionAsync();
+        var meeting = await Sql.ScalarAsync<Guid>(connection, """
+            INSERT INTO meetings (org_id, workspace_id, project_id, agent_id, api_key_id, title)
+            SELECT a.org_id, a.workspace_id, a.project_id, a.id, app.current_key_id(), @title
+            FROM agents a WHERE a.id = app.current_actor_id()
+            RETURNING id
+            """, ("title", title));
+        await Sql.ExecuteAsync(connection, """
+            INSERT INTO meeting_participants (org_id, workspace_id, project_id, meeting_id, agent_id, api_key_id)
+            SELECT a.org_id, a.workspace_id, a.project_id, @m, a.id, app.current_key_id()
+            FROM agents a WHERE a.project_id = app.current_project_id() AND (a.id = app.current_actor_id() OR a.name = ANY (@names))
+            """, ("m", meeting), ("names", participants));
+        await transaction.CommitAsync();
+        return meeting;
+    }
+
+    /// <summary>The agent of <paramref name="key"/> says something in a meeting, straight in the database.</summary>
+    public static async Task<Guid> PostInMeetingAsync(TestDatabase db, string key, Guid meeting, string content)
+    {
+        await using var connection = await OpenAgentAsync(db, key);
+        return await Sql.ScalarAsync<Guid>(connection, """
+            INSERT INTO meeting_messages (org_id, workspace_id, project_id, meeting_id, agent_id, api_key_id, content)
+            SELECT a.org_id, a.workspace_id, a.project_id, @m, a.id, app.current_key_id(), @content
+            FROM agents a WHERE a.id = app.current_actor_id()
+            RETURNING id
+            """, ("m", meeting), ("content", content));
+    }
+
     public static async Task<long> CountAsync(NpgsqlConnection connection, string sql, params (string Name, object Value)[] parameters) =>
         await Sql.ScalarAsync<long>(connection, sql, parameters);
 
@@ -191,8 +226,9 @@ public static class Tenants
 
 /// <summary>
 /// Two organizations, Acme (A) and Globex (B), each with an owner, a member, the default workspace and a second one,
-/// a workspace membership, a project with an agent and its key (communicate, manage_decisions), a message and a
-/// pending decision of that agent, and a pending invitation, so that every tenant table holds rows of both.
+/// a workspace membership, a project with an agent and its key (communicate, manage_decisions, create_meetings), a
+/// message, a pending decision and an open meeting (with something said in it) of that agent, and a pending
+/// invitation, so that every tenant table holds rows of both.
 /// </summary>
 public sealed class TwoTenants
 {
@@ -228,12 +264,13 @@ public sealed class TwoTenants
         var projectB = await Tenants.CreateProjectAsync(db, ownerB, orgB, generalB, "website", "Website", "web");
         var agentA = await Tenants.CreateAgentAsync(db, ownerA, orgA, projectA, "greeter");
         var agentB = await Tenants.CreateAgentAsync(db, ownerB, orgB, projectB, "greeter");
-        var keyA = await Tenants.CreateApiKeyAsync(db, ownerA, orgA, agentA, "main", "communicate", "manage_decisions");
-        var keyB = await Tenants.CreateApiKeyAsync(db, ownerB, orgB, agentB, "main", "communicate", "manage_decisions");
+        var keyA = await Tenants.CreateApiKeyAsync(db, ownerA, orgA, agentA, "main", "communicate", "manage_decisions", "create_meetings");
+        var keyB = await Tenants.CreateApiKeyAsync(db, ownerB, orgB, agentB, "main", "communicate", "manage_decisions", "create_meetings");
         foreach (var key in new[] { keyA, keyB })
         {
             await Tenants.PostMessageAsync(db, key, "Hello, project.");
             await Tenants.ProposeDecisionAsync(db, key, "Ship the release?", "ship", "wait");
+            await Tenants.PostInMeetingAsync(db, key, await Tenants.OpenMeetingAsync(db, key, "Stand-up"), "Nothing blocks me.");
         }
 
         await Tenants.CreateInvitationAsync(db, ownerA, orgA, $"invitee-a-{tag}@example.com");

@@ -24,7 +24,7 @@ public sealed class AgentApiAuthTests(ApiApp api) : IClassFixture<ApiApp>
         Assert.Equal(world.AgentA, me.GetProperty("agent").GetProperty("id").GetGuid());
         Assert.Equal((world.ProjectA, "website"), (me.GetProperty("project").GetProperty("id").GetGuid(), me.GetProperty("project").GetProperty("slug").GetString()));
         Assert.Equal(world.OrgA, me.GetProperty("organizationId").GetGuid());
-        Assert.Equal(["communicate", "manage_decisions"], me.GetProperty("capabilities").EnumerateArray().Select(c => c.GetString()));
+        Assert.Equal(["communicate", "manage_decisions", "create_meetings"], me.GetProperty("capabilities").EnumerateArray().Select(c => c.GetString()));
         Assert.Equal(world.KeyA[..29], me.GetProperty("key").GetProperty("prefix").GetString());
         Assert.Equal(world.KeyA[^4..], me.GetProperty("key").GetProperty("lastFour").GetString());
 

@@ -20,14 +20,16 @@ public sealed class AgentApiDocumentTests(ApiApp api) : IClassFixture<ApiApp>
         var root = document.RootElement;
         var paths = root.GetProperty("paths");
         Assert.Equal(
-            ["/api/v1/decisions", "/api/v1/decisions/{id}", "/api/v1/events", "/api/v1/me", "/api/v1/messages", "/api/v1/messages/{id}", "/api/v1/project"],
+            ["/api/v1/decisions", "/api/v1/decisions/{id}", "/api/v1/events", "/api/v1/me", "/api/v1/meetings", "/api/v1/meetings/{id}",
+             "/api/v1/meetings/{id}/close", "/api/v1/meetings/{id}/messages", "/api/v1/meetings/{id}/messages/{messageId}", "/api/v1/messages",
+             "/api/v1/messages/{id}", "/api/v1/project"],
             paths.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal)); // the portal's own pages are not in it
         var scheme = root.GetProperty("components").GetProperty("securitySchemes").GetProperty("bearer");
         Assert.Equal(("http", "bearer"), (scheme.GetProperty("type").GetString(), scheme.GetProperty("scheme").GetString()));
         Assert.True(root.GetProperty("security")[0].TryGetProperty("bearer", out _));
 
         var operations = paths.EnumerateObject().SelectMany(p => p.Value.EnumerateObject().Select(o => (Path: p.Name, Method: o.Name, Operation: o.Value))).ToList();
-        Assert.Equal(9, operations.Count);
+        Assert.Equal(16, operations.Count);
         foreach (var (path, method, operation) in operations)
         {
             var responses = operation.GetProperty("responses");
@@ -47,6 +49,13 @@ public sealed class AgentApiDocumentTests(ApiApp api) : IClassFixture<ApiApp>
         var list = paths.GetProperty("/api/v1/messages").GetProperty("get");
         Assert.Equal(["after", "correlationId", "limit", "toMe"], list.GetProperty("parameters").EnumerateArray().Select(p => p.GetProperty("name").GetString()).Order(StringComparer.Ordinal));
         Assert.True(paths.GetProperty("/api/v1/decisions/{id}").GetProperty("get").GetProperty("responses").TryGetProperty("404", out _));
+        // Problems of one endpoint's own: who may post in a meeting, and a closed one; a command without a body takes none.
+        var meetingPost = paths.GetProperty("/api/v1/meetings/{id}/messages").GetProperty("post").GetProperty("responses");
+        Assert.Contains("not-a-participant", meetingPost.GetProperty("403").GetProperty("description").GetString(), StringComparison.Ordinal);
+        Assert.Contains("missing-capability", meetingPost.GetProperty("403").GetProperty("description").GetString(), StringComparison.Ordinal);
+        Assert.Contains("meeting-closed", meetingPost.GetProperty("409").GetProperty("description").GetString(), StringComparison.Ordinal);
+        var close = paths.GetProperty("/api/v1/meetings/{id}/close").GetProperty("post");
+        Assert.Equal(["200", "401", "403", "404", "429", "503"], close.GetProperty("responses").EnumerateObject().Select(r => r.Name).Order(StringComparer.Ordinal));
         Assert.True(paths.GetProperty("/api/v1/project").GetProperty("get").GetProperty("responses").TryGetProperty("403", out _));
         Assert.False(paths.GetProperty("/api/v1/me").GetProperty("get").GetProperty("responses").TryGetProperty("403", out _)); // needs no capability
     }
@@ -66,5 +75,17 @@ public sealed class AgentApiDocumentTests(ApiApp api) : IClassFixture<ApiApp>
         Assert.Contains("src=\"scalar.js\"", html, StringComparison.Ordinal);
         using var script = await client.GetAsync("api/reference/scalar.js", TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, script.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_benchmarks_unauthenticated_baselines_exist_only_where_the_setting_asks_for_them()
+    {
+        using var client = api.Client();
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("bench/read", TestContext.Current.CancellationToken)).StatusCode);
+
+        // Positive control: an instance started with the setting answers there.
+        await using var bench = await AppProcess.StartHealthyAsync(api.Database, new Dictionary<string, string?> { ["Bench__Baselines"] = "true" });
+        using var benchClient = api.Client(instance: bench);
+        Assert.Equal(HttpStatusCode.OK, (await benchClient.GetAsync("bench/read", TestContext.Current.CancellationToken)).StatusCode);
     }
 }

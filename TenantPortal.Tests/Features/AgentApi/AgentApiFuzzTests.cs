@@ -17,11 +17,12 @@ public sealed class AgentApiFuzzTests(ApiApp api) : IClassFixture<ApiApp>
     {
         var world = await TwoTenants.CreateAsync(api.Database);
         var decision = await Sql.ScalarAsync<Guid>(api.Database.AdminConnectionString, "SELECT id FROM decisions WHERE org_id = @a", ("a", world.OrgA));
+        var meeting = await Sql.ScalarAsync<Guid>(api.Database.AdminConnectionString, "SELECT id FROM meetings WHERE org_id = @a", ("a", world.OrgA));
         // Room for every request, so each reaches the code it aims at instead of the rate limit.
         await Sql.ExecuteAsync(api.Database.AdminConnectionString, "UPDATE api_keys SET rate_limit_per_minute = 100000 WHERE org_id = @a", ("a", world.OrgA));
         var before = await StateAsync();
         var random = new Random(20261123);
-        var requests = Enumerable.Range(0, Requests).Select(i => Generate(random, i, world.KeyA, decision)).ToList();
+        var requests = Enumerable.Range(0, Requests).Select(i => Generate(random, i, world.KeyA, decision, meeting)).ToList();
         using var client = api.Client();
         var statuses = new Dictionary<int, int>();
         var fives = new List<string>();
@@ -71,7 +72,8 @@ public sealed class AgentApiFuzzTests(ApiApp api) : IClassFixture<ApiApp>
     private Task<string?> StateAsync() => Sql.ScalarAsync<string>(api.Database.AdminConnectionString, """
         SELECT concat_ws('|', (SELECT count(*) FROM agent_messages), (SELECT count(*) FROM decisions),
                               (SELECT md5(string_agg(d::text, ',' ORDER BY d.id)) FROM decisions d), (SELECT count(*) FROM audit_events),
-                              (SELECT count(*) FROM app.idempotent_requests))
+                              (SELECT count(*) FROM app.idempotent_requests), (SELECT md5(string_agg(m::text, ',' ORDER BY m.id)) FROM meetings m),
+                              (SELECT count(*) FROM meeting_participants), (SELECT count(*) FROM meeting_messages))
         """);
 
     private sealed record FuzzRequest(string Description, HttpMethod Method, string Path, byte[]? Body, string? ContentType, string? Key,
@@ -103,7 +105,18 @@ public sealed class AgentApiFuzzTests(ApiApp api) : IClassFixture<ApiApp>
         }
     }
 
-    private static readonly string[] Writes = ["api/v1/messages", "api/v1/decisions"];
+    /// <summary>A write endpoint: its path ({1}: a meeting's id), the fields of a valid body, its fields, and a body start that makes any body invalid.</summary>
+    private sealed record Write(string Path, string Valid, string[] Fields, string Broken);
+
+    private static readonly Write[] Writes =
+    [
+        new("api/v1/messages", "\"messageType\":\"note\",\"content\":\"x\"", ["messageType", "content", "toAgent", "correlationId", "replyTo", "metadata"],
+            "\"messageType\":\"Bad Type\""),
+        new("api/v1/decisions", "\"title\":\"t\",\"options\":[\"a\"]", ["title", "description", "options", "deadline", "payload"], "\"title\":\"\""),
+        new("api/v1/meetings", "\"title\":\"t\",\"participants\":[\"greeter\"]", ["title", "agenda", "participants", "scheduledAt"], "\"title\":\"\""),
+        // Any content of one character or more is valid, so the broken start is an unknown field.
+        new("api/v1/meetings/{1}/messages", "\"content\":\"x\"", ["content"], "\"unknown\":1"),
+    ];
 
     private static readonly string[] BadValues =
     [
@@ -125,18 +138,17 @@ public sealed class AgentApiFuzzTests(ApiApp api) : IClassFixture<ApiApp>
         "api/v1/decisions/{0}?waitSeconds=999999999999", "api/v1/messages?limit=-5", "api/v1/messages?after=99999999999999999999",
         "api/v1/messages?toMe=maybe", "api/v1/messages?correlationId=%00", "api/v1/decisions?status=%27%20OR%201=1", "api/v1/decisions?limit=1e3",
         "api/v2/me", "api/v1/decisions?status=pending&status=approved", "api/v1/me/%ZZ", "api/v1/messages/%C0%AF",
+        "api/v1/meetings/..%2Fclose", "api/v1/meetings/{1}/messages?after=-1", "api/v1/meetings?mine=yes", "api/v1/meetings/{1}/messages/%00",
+        "api/v1/meetings?status=%27", "api/v1/meetings/{1}/messages?limit=0", "api/v1/meetings/{0}/close", "api/v1/meetings/{1}/messages/{0}",
     ];
 
     /// <summary>One malformed request: a broken body, media type, path, method or header; never a valid write.</summary>
-    private static FuzzRequest Generate(Random random, int index, string key, Guid decision)
+    private static FuzzRequest Generate(Random random, int index, string key, Guid decision, Guid meeting)
     {
-        var write = Writes[random.Next(Writes.Length)];
-        string Valid() => write.EndsWith("messages", StringComparison.Ordinal)
-            ? "\"messageType\":\"note\",\"content\":\"x\""
-            : "\"title\":\"t\",\"options\":[\"a\"]";
-        string[] fields = write.EndsWith("messages", StringComparison.Ordinal)
-            ? ["messageType", "content", "toAgent", "correlationId", "replyTo", "metadata"]
-            : ["title", "description", "options", "deadline", "payload"];
+        var endpoint = Writes[random.Next(Writes.Length)];
+        var write = string.Format(System.Globalization.CultureInfo.InvariantCulture, endpoint.Path, decision, meeting);
+        string Valid() => endpoint.Valid;
+        var fields = endpoint.Fields;
         var none = Array.Empty<(string, string)>();
         switch (index % 10)
         {
@@ -151,8 +163,7 @@ public sealed class AgentApiFuzzTests(ApiApp api) : IClassFixture<ApiApp>
             {
                 var field = fields[random.Next(fields.Length)];
                 var value = BadValues[random.Next(BadValues.Length)];
-                var required = write.EndsWith("messages", StringComparison.Ordinal) ? "\"messageType\":\"Bad Type\"" : "\"title\":\"\"";
-                return new($"{field}={value}", HttpMethod.Post, write, Encoding.UTF8.GetBytes($"{{{required},\"{field}\":{value}}}"), "application/json", key, none);
+                return new($"{field}={value}", HttpMethod.Post, write, Encoding.UTF8.GetBytes($"{{{endpoint.Broken},\"{field}\":{value}}}"), "application/json", key, none);
             }
 
             case 2: // truncated or mangled JSON
@@ -174,12 +185,13 @@ public sealed class AgentApiFuzzTests(ApiApp api) : IClassFixture<ApiApp>
 
             case 5: // odd paths and query strings
                 return new("path", random.Next(2) == 0 ? HttpMethod.Get : HttpMethod.Post, string.Format(System.Globalization.CultureInfo.InvariantCulture,
-                    Paths[random.Next(Paths.Length)], decision), random.Next(2) == 0 ? null : "{}"u8.ToArray(), "application/json", key, none);
+                    Paths[random.Next(Paths.Length)], decision, meeting), random.Next(2) == 0 ? null : "{}"u8.ToArray(), "application/json", key, none);
 
             case 6: // methods the endpoints do not take
             {
                 var method = new[] { HttpMethod.Put, HttpMethod.Patch, HttpMethod.Delete, new HttpMethod("PROPFIND") }[random.Next(4)];
-                return new($"method {method}", method, new[] { "api/v1/me", "api/v1/messages", $"api/v1/decisions/{decision}" }[random.Next(3)],
+                return new($"method {method}", method,
+                    new[] { "api/v1/me", "api/v1/messages", $"api/v1/decisions/{decision}", $"api/v1/meetings/{meeting}", $"api/v1/meetings/{meeting}/close" }[random.Next(5)],
                     "{}"u8.ToArray(), "application/json", key, none);
             }
 

@@ -32,10 +32,16 @@ public sealed class AuditCompletenessTests(DatabaseFixture fixture) : IClassFixt
             return;
         }
 
+        // A copy of the row; an agent takes part in a meeting once, so a copied participant is another agent of the project.
+        async Task<string> CopyAsync() => table == "meeting_participants"
+            ? row.Replace(world.AgentA.ToString(), (await Tenants.CreateAgentAsync(Db, world.OwnerA, world.OrgA, world.ProjectA, $"invitee-{Guid.NewGuid():N}"[..20])).ToString(),
+                StringComparison.Ordinal)
+            : row;
+        var copies = new[] { await CopyAsync(), await CopyAsync() };
         var before = await Sql.ScalarAsync<long>(Db.AdminConnectionString, "SELECT coalesce(max(seq), 0) FROM audit_events WHERE org_id = @a", ("a", world.OrgA));
         var columns = await Sql.InsertableColumnsAsync(agent, table);
         var inserted = await Sql.ExecuteAsync(agent, $"INSERT INTO {table} ({columns}) SELECT {columns} FROM json_populate_record(NULL::{table}, @row::json)",
-            ("row", row));
+            ("row", copies[0]));
         await transaction.CommitAsync(TestContext.Current.CancellationToken);
         var events = await Sql.ScalarAsync<long>(Db.AdminConnectionString,
             $"SELECT count(*) FROM audit_events WHERE org_id = @a AND seq > {before} AND entity_type = '{table}' AND api_key_id IS NOT NULL", ("a", world.OrgA));
@@ -46,7 +52,7 @@ public sealed class AuditCompletenessTests(DatabaseFixture fixture) : IClassFixt
 
         var head = await HeadAsync(world.OrgA);
         await using var rolledBack = await agent.BeginTransactionAsync(TestContext.Current.CancellationToken);
-        await Sql.ExecuteAsync(agent, $"INSERT INTO {table} ({columns}) SELECT {columns} FROM json_populate_record(NULL::{table}, @row::json)", ("row", row));
+        await Sql.ExecuteAsync(agent, $"INSERT INTO {table} ({columns}) SELECT {columns} FROM json_populate_record(NULL::{table}, @row::json)", ("row", copies[1]));
         await rolledBack.RollbackAsync(TestContext.Current.CancellationToken);
         if (await HeadAsync(world.OrgA) != head)
         {

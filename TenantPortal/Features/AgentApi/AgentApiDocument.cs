@@ -6,6 +6,9 @@ namespace TenantPortal.Features.AgentApi;
 /// <summary>A query parameter an endpoint reads itself (by <see cref="QueryInput"/>), declared for the API's description.</summary>
 internal sealed record ApiQueryParameter(string Name, JsonSchemaType Type, string Description);
 
+/// <summary>A problem an endpoint answers besides those every endpoint of its kind can give, declared for the API's description.</summary>
+internal sealed record ApiProblemResponse(int Status, string Description);
+
 /// <summary>
 /// The agent API's OpenAPI document (<c>/openapi/v1.json</c>) and its browsable reference (<c>/api/reference/v1</c>):
 /// only the <c>/api</c> endpoints, the bearer scheme, each operation's query parameters, the Idempotency-Key header and
@@ -54,7 +57,8 @@ internal static class AgentApiDocument
                 });
             }
 
-            var post = context.Description.HttpMethod == "POST";
+            // A POST with a body (every one but a command such as closing a meeting).
+            var post = context.Description.HttpMethod == "POST" && context.Description.SupportedRequestFormats.Count > 0;
             if (post)
             {
                 operation.Parameters.Add(new OpenApiParameter
@@ -91,6 +95,13 @@ internal static class AgentApiDocument
             if (post || metadata.OfType<ApiQueryParameter>().Any())
             {
                 Problem(400, "invalid-request (errors by field) or invalid-json.");
+            }
+
+            foreach (var extra in metadata.OfType<ApiProblemResponse>())
+            {
+                var status = extra.Status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                var existing = operation.Responses.TryGetValue(status, out var response) ? response.Description : null;
+                Problem(extra.Status, existing is null ? extra.Description : $"{existing} Or {extra.Description}");
             }
 
             if (post)

@@ -22,6 +22,7 @@ internal sealed class AgentApiFeature : IPortalFeature
         AgentEndpoints.Map(api);
         MessageEndpoints.Map(api);
         DecisionEndpoints.Map(api);
+        MeetingEndpoints.Map(api);
         EventEndpoints.Map(api);
         // The API's description (/openapi/v1.json) and a page to browse and try it (/api/reference/v1).
         endpoints.MapOpenApi();

@@ -62,6 +62,15 @@ internal sealed class ApiProblem(int status, string name, string title, string d
         Extensions = { ["capability"] = capability },
     };
 
+    public static ApiProblem NotAParticipant() => new(403, "not-a-participant", "Not a participant of the meeting.",
+        "Only the agents the meeting's organizer invited post in it.");
+
+    public static ApiProblem NotTheOrganizer() => new(403, "not-the-organizer", "Not the meeting's organizer.",
+        "Only the agent that opened the meeting closes it.");
+
+    public static ApiProblem MeetingClosed() => new(409, "meeting-closed", "The meeting is closed.",
+        "Nobody posts in a meeting once its organizer has closed it.");
+
     public static ApiProblem NotFound(string what = "resource") => new(404, "not-found", "Not found.",
         $"No such {what} in this key's project.");
 
@@ -105,6 +114,11 @@ internal sealed class ApiProblem(int status, string name, string title, string d
     /// </summary>
     public static ApiProblem ForConstraint(string? constraint)
     {
+        if (constraint == "meeting_messages_meeting_open")
+        {
+            return MeetingClosed(); // closed between the endpoint's check and the insert
+        }
+
         var storedSize = $"Must be a JSON object of at most {JsonInput.MaxObjectBytes / 1024} KiB as stored.";
         var (field, message) = constraint switch
         {
@@ -117,6 +131,9 @@ internal sealed class ApiProblem(int status, string name, string title, string d
             "agent_messages_content_length" => ("content", null),
             "agent_messages_type_format" => ("messageType", null),
             "agent_messages_correlation_format" => ("correlationId", null),
+            "meetings_title_format" => ("title", null),
+            "meetings_agenda_length" => ("agenda", null),
+            "meeting_messages_content_length" => ("content", null),
             _ => ("body", null),
         };
         return Invalid(field, message ?? "This value is not accepted; see the API reference for its rules.");

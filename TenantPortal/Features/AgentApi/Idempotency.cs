@@ -25,8 +25,10 @@ internal static class Idempotency
 
     public const string ReplayedHeader = "Idempotent-Replayed";
 
+    /// <param name="atomic">The write takes several statements: without an Idempotency-Key it runs in a transaction too
+    /// (with one it always does), and a problem it answers undoes what it wrote.</param>
     public static async Task<IResult> RunAsync(HttpContext http, AgentData data, JsonInput input,
-        Func<NpgsqlConnection, CancellationToken, Task<WriteOutcome>> write)
+        Func<NpgsqlConnection, CancellationToken, Task<WriteOutcome>> write, bool atomic = false)
     {
         var headers = http.Request.Headers[Header];
         if (headers.Count > 1 || (headers.Count == 1 && !IsValidKey(headers[0])))
@@ -37,9 +39,21 @@ internal static class Idempotency
         var key = headers.Count == 1 ? headers[0] : null;
         return await data.RunAsync(async (connection, ct) =>
         {
-            if (key is null)
+            if (key is null && !atomic)
             {
                 return Answer(await write(connection, ct), replayed: false);
+            }
+
+            if (key is null)
+            {
+                await using var scope = await connection.BeginTransactionAsync(ct);
+                var written = await write(connection, ct);
+                if (written.Problem is null)
+                {
+                    await scope.CommitAsync(ct);
+                }
+
+                return Answer(written, replayed: false); // a problem rolls back with the transaction's disposal
             }
 
             await using var transaction = await connection.BeginTransactionAsync(ct);

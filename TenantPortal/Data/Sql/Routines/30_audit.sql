@@ -74,13 +74,13 @@ BEGIN
 END;
 $$;
 
--- Secrets never enter the log, and what agents say to each other is not copied into it: a `content` field is kept as
--- its SHA-256 and length, which still proves what was said.
+-- Secrets never enter the log, and what agents say to each other is not copied into it: a `content` field (and a
+-- meeting's `agenda`) is kept as its SHA-256 and length, which still proves what was said.
 CREATE OR REPLACE FUNCTION app.audit_redact(p_row jsonb) RETURNS jsonb
 LANGUAGE sql IMMUTABLE AS $$
     SELECT coalesce(jsonb_object_agg(key, CASE
         WHEN key ~ '(password|secret|token|key_hash|security_stamp|concurrency_stamp)' THEN '"[redacted]"'::jsonb
-        WHEN key = 'content' AND jsonb_typeof(value) = 'string' THEN jsonb_build_object(
+        WHEN key IN ('content', 'agenda') AND jsonb_typeof(value) = 'string' THEN jsonb_build_object(
             'sha256', encode(sha256(convert_to(value #>> '{}', 'UTF8')), 'hex'), 'length', char_length(value #>> '{}'))
         ELSE value END), '{}'::jsonb)
     FROM jsonb_each(p_row);

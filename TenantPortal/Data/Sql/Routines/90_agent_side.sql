@@ -22,11 +22,13 @@ LANGUAGE sql IMMUTABLE AS $$
 $$;
 
 -- A table of what agents write in their project: read by the people who see the project and by the project's agents
--- whose key has p_capability; inserted only by an agent, as itself and with the key of its context (agent_id,
--- api_key_id); updated by p_updaters; deleted by nobody (a project's or agent's deletion takes its rows with it).
--- Audited as p_entity (p_actions as for app.audit_table); a write counts as the project's and the agent's activity.
+-- whose key has p_capability; inserted only by an agent, with the key of its context (api_key_id), in rows that pass
+-- p_inserters (by default: as itself, agent_id); updated by p_updaters; deleted by nobody (a project's or agent's
+-- deletion takes its rows with it). Audited as p_entity (p_actions as for app.audit_table); a write counts as the
+-- project's and the agent's activity.
 CREATE OR REPLACE PROCEDURE app.secure_agent_table(p_table regclass, p_entity text, p_capability text,
-    p_actions text[] DEFAULT NULL, p_updaters text DEFAULT 'false')
+    p_actions text[] DEFAULT NULL, p_updaters text DEFAULT 'false',
+    p_inserters text DEFAULT 'agent_id = (SELECT app.current_actor_id())')
 LANGUAGE plpgsql AS $$
 BEGIN
     CALL app.reset_table_security(p_table);
@@ -36,7 +38,7 @@ BEGIN
                         WITH CHECK (org_id = (SELECT app.current_org_id()))', p_table);
     EXECUTE format('CREATE POLICY agents_insert ON %s AS RESTRICTIVE FOR INSERT TO portal_app
                         WITH CHECK ((SELECT app.current_actor_type()) = ''agent''
-                                    AND agent_id = (SELECT app.current_actor_id()) AND api_key_id = (SELECT app.current_key_id()))', p_table);
+                                    AND api_key_id = (SELECT app.current_key_id()) AND (%s))', p_table, p_inserters);
     EXECUTE format('CREATE POLICY writers_update ON %s AS RESTRICTIVE FOR UPDATE TO portal_app USING (%s)', p_table, p_updaters);
     EXECUTE format('CREATE POLICY writers_delete ON %s AS RESTRICTIVE FOR DELETE TO portal_app USING (false)', p_table);
     -- The key's capabilities are part of the signed context: an agent without this one neither reads nor writes here.
@@ -126,6 +128,52 @@ BEGIN
         PERFORM pg_catalog.pg_notify('portal_decisions', NEW.id::text);
     END IF;
     RETURN NULL;
+END;
+$$;
+
+-- BEFORE UPDATE on meetings: a meeting's title, agenda, time and organizer never change; it closes once (stamped
+-- with the time) and stays closed.
+CREATE OR REPLACE FUNCTION app.close_meeting_once() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF (NEW.agent_id, NEW.title, NEW.agenda, NEW.scheduled_at, NEW.created_at)
+       IS DISTINCT FROM (OLD.agent_id, OLD.title, OLD.agenda, OLD.scheduled_at, OLD.created_at)
+       OR (NEW.api_key_id IS DISTINCT FROM OLD.api_key_id AND NEW.api_key_id IS NOT NULL) THEN
+        RAISE EXCEPTION 'a meeting''s title, agenda, time and organizer cannot change' USING ERRCODE = 'check_violation', CONSTRAINT = 'meetings_immutable';
+    END IF;
+    IF NEW.status IS DISTINCT FROM OLD.status THEN
+        IF OLD.status = 'closed' THEN
+            RAISE EXCEPTION 'meeting % is closed', OLD.id USING ERRCODE = 'check_violation', CONSTRAINT = 'meetings_closed_once';
+        END IF;
+        NEW.closed_at := now();
+    ELSIF NEW.closed_at IS DISTINCT FROM OLD.closed_at THEN
+        RAISE EXCEPTION 'meeting % closed at %', OLD.id, OLD.closed_at USING ERRCODE = 'check_violation', CONSTRAINT = 'meetings_closed_once';
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+-- BEFORE INSERT on meeting_messages: nobody posts in a closed meeting. The meeting's row is read with a share lock,
+-- so a post and the meeting's closing are ordered: a post that commits first is in the meeting, one that comes after
+-- the closing is refused. Like app.place_in_project_feed it runs before row-level security and therefore looks only
+-- at a meeting the context's agent may post to at all (its project, its capability); anything else is left to the
+-- policies, and reveals nothing.
+CREATE OR REPLACE FUNCTION app.post_in_open_meeting() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_status text;
+BEGIN
+    IF app.current_actor_type() IS DISTINCT FROM 'agent' OR NEW.org_id IS DISTINCT FROM app.current_org_id()
+       OR NEW.project_id IS DISTINCT FROM app.current_project_id() OR NOT ('create_meetings' = ANY (app.current_capabilities())) THEN
+        RETURN NEW;
+    END IF;
+    SELECT m.status INTO v_status FROM public.meetings m
+    WHERE m.org_id = NEW.org_id AND m.project_id = NEW.project_id AND m.id = NEW.meeting_id
+    FOR SHARE;
+    IF v_status = 'closed' THEN
+        RAISE EXCEPTION 'meeting % is closed', NEW.meeting_id USING ERRCODE = 'check_violation', CONSTRAINT = 'meeting_messages_meeting_open';
+    END IF;
+    RETURN NEW;
 END;
 $$;
 

@@ -60,6 +60,17 @@ CALL app.hide_from_agents('api_keys');
 CALL app.secure_agent_table('agent_messages', 'message', 'communicate', ARRAY['message_send']);
 CALL app.secure_agent_table('decisions', 'decision', 'manage_decisions', ARRAY['decision_propose'],
     '(SELECT app.current_org_can_manage()) OR workspace_id = ANY ((SELECT app.current_admin_workspace_ids())::uuid[])');
+-- Meetings: an agent organizes one and alone closes it; it invites agents of its project while the meeting is open;
+-- only participants post, and only while it is open (app.post_in_open_meeting).
+CALL app.secure_agent_table('meetings', 'meeting', 'create_meetings', ARRAY['meeting_create', 'meeting_close'],
+    '(SELECT app.current_actor_type()) = ''agent'' AND agent_id = (SELECT app.current_actor_id())');
+CALL app.secure_agent_table('meeting_participants', 'meeting_participant', 'create_meetings', ARRAY['meeting_invite'],
+    p_inserters => 'EXISTS (SELECT 1 FROM meetings m WHERE m.org_id = meeting_participants.org_id AND m.id = meeting_participants.meeting_id
+                            AND m.agent_id = (SELECT app.current_actor_id()) AND m.status = ''open'')');
+CALL app.secure_agent_table('meeting_messages', 'meeting_message', 'create_meetings', ARRAY['meeting_post'],
+    p_inserters => 'agent_id = (SELECT app.current_actor_id())
+                    AND EXISTS (SELECT 1 FROM meeting_participants p WHERE p.org_id = meeting_messages.org_id
+                                AND p.meeting_id = meeting_messages.meeting_id AND p.agent_id = (SELECT app.current_actor_id()))');
 
 -- A user's subscription is theirs alone.
 CALL app.reset_table_security('user_subscriptions');

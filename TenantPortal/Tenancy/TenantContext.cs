@@ -121,7 +121,12 @@ public sealed class TenantContext
 }
 
 /// <summary>An agent as its key identifies it: the key, the agent, where it works and what the key lets it do.</summary>
-public sealed record AgentActor(Guid KeyId, Guid AgentId, Guid ProjectId, Guid WorkspaceId, Guid OrgId, IReadOnlyList<string> Capabilities);
+public sealed record AgentActor(Guid KeyId, Guid AgentId, Guid ProjectId, Guid WorkspaceId, Guid OrgId, IReadOnlyList<string> Capabilities,
+    AgentProfile? Profile = null);
+
+/// <summary>What an agent may know of itself, read with its key when the key verified: its names, its project's, its key's.</summary>
+public sealed record AgentProfile(string Name, string DisplayName, string ProjectSlug, string ProjectName, string KeyPrefix, string KeyLastFour,
+    DateTimeOffset? KeyExpiresAt);
 
 /// <summary>Thrown when a connection of an agent's request cannot enter its context: the key no longer verifies.</summary>
 public sealed class AgentKeyRefusedException() : UnauthorizedAccessException("The API key no longer verifies.");

@@ -13,7 +13,8 @@ using TenantPortal.Tenancy;
 
 // The project list with 10,000 projects in a workspace, against the same queries over 100 projects (the baseline),
 // measured in one run on one embedded PostgreSQL. Reports median times and their ratio; writes bench/results/project-list.md.
-// With the argument "isolation": the isolation benchmark instead (see IsolationBench).
+// With the argument "isolation": the isolation benchmark instead (see IsolationBench); "agent-api": the agent API under
+// load (see AgentApiBench).
 const int Baseline = 100;
 const int Large = 10_000;
 
@@ -26,6 +27,12 @@ if (args is ["isolation-shell", ..])
 if (args is ["isolation-measure", var app, var superuser, ..])
 {
     await IsolationBench.MeasureShellAsync(app, superuser, args.Length > 3 ? args[3] : null);
+    return;
+}
+
+if (args is ["agent-api", ..])
+{
+    await AgentApiBench.RunAsync(partsOnly: args is [_, "parts", ..]);
     return;
 }
 

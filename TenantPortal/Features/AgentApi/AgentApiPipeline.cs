@@ -104,7 +104,7 @@ internal static partial class AgentApiPipeline
 
         var key = BearerKey(http.Request);
         var (agent, allowance) = key is null ? (null, null)
-            : await http.RequestServices.GetRequiredService<ApiKeyVerifier>().AdmitAsync(key, tenant.ClientIp, tenant.UserAgent, http.RequestAborted);
+            : await http.RequestServices.GetRequiredService<AgentData>().AdmitAsync(key, tenant.ClientIp, tenant.UserAgent, http.RequestAborted);
         if (agent is null)
         {
             return ApiProblem.InvalidToken();

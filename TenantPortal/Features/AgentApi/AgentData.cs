@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using TenantPortal.Data;
+using TenantPortal.Features.ApiKeys;
 using TenantPortal.Tenancy;
 
 namespace TenantPortal.Features.AgentApi;
@@ -8,24 +9,73 @@ namespace TenantPortal.Features.AgentApi;
 /// <summary>
 /// The database as an agent's request sees it: a connection opened through the request's DbContext, so the
 /// interceptor has entered the agent's context with its key (row-level security keeps it to the key's project and
-/// capabilities). The SQL of the agent API is written by hand on it: a few statements, each one round trip.
+/// capabilities). The SQL of the agent API is written by hand on it: a few statements, each one round trip. The
+/// connection that admitted the request (<see cref="AdmitAsync"/>) is already in that context and serves the
+/// request's first piece of work; any later one opens a connection of its own, which enters the context again.
 /// </summary>
-internal sealed class AgentData(IDbContextFactory<PortalDbContext> dbFactory, TenantContext tenant)
+internal sealed class AgentData(IDbContextFactory<PortalDbContext> dbFactory, TenantContext tenant, TimeProvider time) : IAsyncDisposable
 {
+    private PortalDbContext? admitted;
+
     /// <summary>The agent the request speaks for (set by authentication).</summary>
     public AgentActor Agent => tenant.Agent ?? throw new TenantContextMissingException("The agent API runs for an authenticated agent only.");
 
-    public async Task<T> RunAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    /// <summary>
+    /// Verifies <paramref name="key"/> for this request and counts the request against the key's per-minute limit,
+    /// in one round trip on a freshly reset connection, which then stays in the agent's context for the request's
+    /// first piece of work: the agent (null when the key is not valid now) and where its limit stands.
+    /// </summary>
+    public async Task<(AgentActor? Agent, RequestAllowance? Allowance)> AdmitAsync(string key, string? clientIp, string? userAgent,
+        CancellationToken cancellationToken)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        await db.Database.OpenConnectionAsync(cancellationToken);
+        var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         try
         {
-            return await work((NpgsqlConnection)db.Database.GetDbConnection(), cancellationToken);
+            // Opened before the request has an agent: the interceptor resets the connection and enters nothing.
+            await db.Database.OpenConnectionAsync(cancellationToken);
+            var (agent, allowance) = await ApiKeyVerifier.EnterAsync((NpgsqlConnection)db.Database.GetDbConnection(), key, clientIp, userAgent,
+                countRequest: true, time, cancellationToken);
+            if (agent is not null && allowance is not { Allowed: false })
+            {
+                (admitted, db) = (db, null);
+            }
+
+            return (agent, allowance);
         }
         finally
         {
-            await db.Database.CloseConnectionAsync();
+            if (db is not null)
+            {
+                await db.DisposeAsync();
+            }
+        }
+    }
+
+    public async Task<T> RunAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    {
+        // The admitting connection once (a long wait afterwards holds none), then connections of their own.
+        var db = admitted ?? await dbFactory.CreateDbContextAsync(cancellationToken);
+        admitted = null;
+        await using (db)
+        {
+            await db.Database.OpenConnectionAsync(cancellationToken);
+            try
+            {
+                return await work((NpgsqlConnection)db.Database.GetDbConnection(), cancellationToken);
+            }
+            finally
+            {
+                await db.Database.CloseConnectionAsync();
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (admitted is not null)
+        {
+            await admitted.DisposeAsync();
+            admitted = null;
         }
     }
 

@@ -10,35 +10,22 @@ internal static class AgentEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         api = api.MapGroup("").WithTags("Agent");
-        api.MapGet("/me", MeAsync).WithName("GetMe").WithSummary("The agent, project, organization and key behind the request's key.")
+        api.MapGet("/me", Me).WithName("GetMe").WithSummary("The agent, project, organization and key behind the request's key.")
             .Produces<MeResponse>();
         api.MapGet("/project", ProjectAsync).WithName("GetProject").WithSummary("The key's project and its agents' directory.")
             .WithMetadata(new RequiredCapability(Capability.ReadProject)).Produces<ProjectResponse>();
     }
 
-    private static async Task<IResult> MeAsync(HttpContext http, AgentData data)
+    /// <summary>What the key's verification read along with the key: no query more.</summary>
+    private static Microsoft.AspNetCore.Http.HttpResults.JsonHttpResult<MeResponse> Me(AgentData data)
     {
         var agent = data.Agent;
-        var me = await data.RunAsync(async (connection, ct) =>
-        {
-            await using var command = AgentData.Command(connection, """
-                SELECT a.name, a.display_name, p.slug, p.name, k.prefix, k.last_four, k.expires_at
-                FROM agents a JOIN projects p ON p.org_id = a.org_id AND p.id = a.project_id CROSS JOIN app.current_agent_key() k
-                WHERE a.org_id = $1 AND a.id = $2
-                """, agent.OrgId, agent.AgentId);
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            if (!await reader.ReadAsync(ct))
-            {
-                return null;
-            }
-
-            return new MeResponse(
-                new AgentRef(agent.AgentId, reader.GetString(0), reader.GetString(1)),
-                new ProjectRef(agent.ProjectId, reader.GetString(2), reader.GetString(3)),
-                agent.OrgId, agent.Capabilities,
-                new KeyRef(agent.KeyId, reader.GetString(4), reader.GetString(5), reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6)));
-        }, http.RequestAborted);
-        return me is null ? ApiProblem.InvalidToken() : TypedResults.Json(me, ApiProblem.Json);
+        var profile = agent.Profile ?? throw new InvalidOperationException("An admitted agent has its profile.");
+        return TypedResults.Json(new MeResponse(
+            new AgentRef(agent.AgentId, profile.Name, profile.DisplayName),
+            new ProjectRef(agent.ProjectId, profile.ProjectSlug, profile.ProjectName),
+            agent.OrgId, agent.Capabilities,
+            new KeyRef(agent.KeyId, profile.KeyPrefix, profile.KeyLastFour, profile.KeyExpiresAt)), ApiProblem.Json);
     }
 
     private static async Task<IResult> ProjectAsync(HttpContext http, AgentData data)

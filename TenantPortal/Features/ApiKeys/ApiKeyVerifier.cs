@@ -12,64 +12,70 @@ namespace TenantPortal.Features.ApiKeys;
 /// </summary>
 public sealed class ApiKeyVerifier(IDbContextFactory<PortalDbContext> dbFactory, TimeProvider time)
 {
-    /// <summary>
-    /// Verifies <paramref name="key"/> for one agent API request and counts the request against the key's per-minute
-    /// limit, in one round trip: the agent (null when the key is not valid now) and where its limit stands.
-    /// </summary>
-    public Task<(AgentActor? Agent, RequestAllowance? Allowance)> AdmitAsync(string key, string? clientIp, string? userAgent,
-        CancellationToken cancellationToken = default) => EnterAsync(key, clientIp, userAgent, countRequest: true, cancellationToken);
-
     /// <summary>The identity behind <paramref name="key"/>, or null when it is not a valid key now.</summary>
-    public async Task<AgentActor?> VerifyAsync(string? key, string? clientIp = null, string? userAgent = null, CancellationToken cancellationToken = default) =>
-        (await EnterAsync(key, clientIp, userAgent, countRequest: false, cancellationToken)).Agent;
-
-    private async Task<(AgentActor? Agent, RequestAllowance? Allowance)> EnterAsync(string? key, string? clientIp, string? userAgent, bool countRequest,
-        CancellationToken cancellationToken)
+    public async Task<AgentActor?> VerifyAsync(string? key, string? clientIp = null, string? userAgent = null, CancellationToken cancellationToken = default)
     {
         if (!ApiKeyFormat.TryParse(key, out _))
         {
-            return (null, null);
+            return null;
         }
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         // Opened through EF, so the connection is reset like every other before the key is looked up.
         await db.Database.OpenConnectionAsync(cancellationToken);
-        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         try
         {
-            await using var batch = new NpgsqlBatch(connection)
-            {
-                BatchCommands =
-                {
-                    new("SELECT key_id, agent_id, project_id, workspace_id, org_id, capabilities FROM app.enter_agent_context($1, $2, $3, $4)")
-                    {
-                        Parameters =
-                        {
-                            new() { Value = key! }, new() { Value = (object?)clientIp ?? DBNull.Value },
-                            new() { Value = (object?)userAgent ?? DBNull.Value }, new() { Value = time.GetUtcNow() },
-                        },
-                    },
-                },
-            };
-            if (countRequest)
-            {
-                // Runs in the context the line above entered; returns nothing when it entered none.
-                batch.BatchCommands.Add(new("SELECT allowed, request_limit, remaining, reset_seconds FROM app.count_agent_request()"));
-            }
-
-            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-            var agent = await reader.ReadAsync(cancellationToken)
-                ? new AgentActor(reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetGuid(3), reader.GetGuid(4), reader.GetFieldValue<string[]>(5))
-                : null;
-            var allowance = countRequest && agent is not null && await reader.NextResultAsync(cancellationToken) && await reader.ReadAsync(cancellationToken)
-                ? new RequestAllowance(reader.GetBoolean(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3))
-                : null;
-            return (agent, allowance);
+            return (await EnterAsync((NpgsqlConnection)db.Database.GetDbConnection(), key!, clientIp, userAgent, countRequest: false, time, cancellationToken)).Agent;
         }
         finally
         {
             await db.Database.CloseConnectionAsync();
         }
+    }
+
+    /// <summary>
+    /// Enters the context of <paramref name="key"/>'s agent on <paramref name="connection"/> (freshly reset) and, when
+    /// <paramref name="countRequest"/>, counts one request against the key's per-minute limit, in one round trip: the
+    /// agent (null when the key is not valid now; then the connection has no context) and where its limit stands.
+    /// The key must have passed <see cref="ApiKeyFormat.TryParse"/>.
+    /// </summary>
+    public static async Task<(AgentActor? Agent, RequestAllowance? Allowance)> EnterAsync(NpgsqlConnection connection, string key, string? clientIp,
+        string? userAgent, bool countRequest, TimeProvider time, CancellationToken cancellationToken)
+    {
+        await using var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands =
+            {
+                new("""
+                    SELECT key_id, agent_id, project_id, workspace_id, org_id, capabilities,
+                           agent_name, agent_display_name, project_slug, project_name, key_prefix, key_last_four, key_expires_at
+                    FROM app.enter_agent_context($1, $2, $3, $4)
+                    """)
+                {
+                    Parameters =
+                    {
+                        new() { Value = key }, new() { Value = (object?)clientIp ?? DBNull.Value },
+                        new() { Value = (object?)userAgent ?? DBNull.Value }, new() { Value = time.GetUtcNow() },
+                    },
+                },
+            },
+        };
+        if (countRequest)
+        {
+            // Runs in the context the line above entered; returns nothing when it entered none.
+            batch.BatchCommands.Add(new("SELECT allowed, request_limit, remaining, reset_seconds FROM app.count_agent_request()"));
+        }
+
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        var agent = await reader.ReadAsync(cancellationToken)
+            ? new AgentActor(reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetGuid(3), reader.GetGuid(4), reader.GetFieldValue<string[]>(5),
+                new AgentProfile(reader.GetString(6), reader.GetString(7), reader.GetString(8), reader.GetString(9), reader.GetString(10), reader.GetString(11),
+                    reader.IsDBNull(12) ? null : reader.GetFieldValue<DateTimeOffset>(12)))
+            : null;
+        var allowance = countRequest && agent is not null && await reader.NextResultAsync(cancellationToken) && await reader.ReadAsync(cancellationToken)
+            ? new RequestAllowance(reader.GetBoolean(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3))
+            : null;
+        return (agent, allowance);
     }
 }
 

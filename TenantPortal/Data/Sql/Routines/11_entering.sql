@@ -83,18 +83,24 @@ $$;
 -- credential. Returns nothing for an unknown, revoked, disabled or expired key, an agent that is not active (draft,
 -- inactive, archived), or a project that is not active (inactive, suspended, archived). p_at can only move the clock
 -- forward (tests use it to step past an expiry). The key's use is noted at most once a minute, and with it the
--- agent's activity.
-CREATE OR REPLACE FUNCTION app.enter_agent_context(p_key text, p_client_ip text, p_user_agent text, p_at timestamptz DEFAULT NULL)
-RETURNS TABLE (key_id uuid, agent_id uuid, project_id uuid, workspace_id uuid, org_id uuid, capabilities text[])
+-- agent's activity. Also returns what the agent may know of itself (its name, its project's, its key's prefix, last
+-- characters and expiry), read with the key in the same lookup, so that answering "who am I" costs no query more.
+DROP FUNCTION IF EXISTS app.enter_agent_context(text, text, text, timestamptz);
+CREATE FUNCTION app.enter_agent_context(p_key text, p_client_ip text, p_user_agent text, p_at timestamptz DEFAULT NULL)
+RETURNS TABLE (key_id uuid, agent_id uuid, project_id uuid, workspace_id uuid, org_id uuid, capabilities text[],
+               agent_name text, agent_display_name text, project_slug text, project_name text,
+               key_prefix text, key_last_four text, key_expires_at timestamptz)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_now timestamptz := greatest(coalesce(p_at, now()), now());
-    v_key public.api_keys;
+    v_key record;
 BEGIN
     -- Whatever context the connection had is dropped first: a failed lookup leaves none.
     PERFORM app.write_context(NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, false, p_client_ip, p_user_agent, NULL, NULL);
 
-    SELECT k.* INTO v_key
+    SELECT k.id, k.org_id, k.workspace_id, k.project_id, k.agent_id, k.capabilities, k.prefix, k.last_four, k.expires_at,
+           a.name AS agent_name, a.display_name AS agent_display_name, p.slug AS project_slug, p.name AS project_name
+    INTO v_key
     FROM public.api_keys k
     JOIN public.agents a ON a.org_id = k.org_id AND a.id = k.agent_id
     JOIN public.projects p ON p.org_id = k.org_id AND p.id = k.project_id
@@ -114,7 +120,9 @@ BEGIN
         UPDATE public.agents SET last_activity_at = v_now
         WHERE public.agents.org_id = v_key.org_id AND public.agents.id = v_key.agent_id;
     END IF;
-    RETURN QUERY SELECT v_key.id, v_key.agent_id, v_key.project_id, v_key.workspace_id, v_key.org_id, v_key.capabilities;
+    RETURN QUERY SELECT v_key.id, v_key.agent_id, v_key.project_id, v_key.workspace_id, v_key.org_id, v_key.capabilities,
+                        v_key.agent_name, v_key.agent_display_name, v_key.project_slug, v_key.project_name, v_key.prefix, v_key.last_four,
+                        v_key.expires_at;
 END;
 $$;
 

@@ -177,16 +177,12 @@ BEGIN
 END;
 $$;
 
--- The key of the agent's context as /me shows it (agents do not read api_keys themselves).
-CREATE OR REPLACE FUNCTION app.current_agent_key() RETURNS TABLE (prefix text, last_four text, expires_at timestamptz)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-    SELECT k.prefix, k.last_four, k.expires_at FROM public.api_keys k
-    WHERE k.org_id = app.current_org_id() AND k.id = app.current_key_id() AND app.current_actor_type() = 'agent';
-$$;
+-- /me reads the agent's key from app.enter_agent_context now.
+DROP FUNCTION IF EXISTS app.current_agent_key();
 
 GRANT EXECUTE ON FUNCTION
     app.is_valid_message_type(text), app.is_valid_correlation_id(text), app.is_small_json_object(jsonb),
-    app.are_valid_decision_options(text[]), app.current_agent_key()
+    app.are_valid_decision_options(text[])
 TO portal_app;
 
 -- Idempotency-Key: claims the key for this request of the context's API key. Returns claimed when this request is
@@ -251,6 +247,9 @@ BEGIN
     IF v_limit IS NULL OR app.current_actor_type() IS DISTINCT FROM 'agent' THEN
         RETURN;
     END IF;
+    -- A count lost to a crash is harmless, so this transaction does not wait for its WAL to reach the disk (the count
+    -- is the only thing a request's admission writes, but for the key's last use, noted once a minute).
+    PERFORM set_config('synchronous_commit', 'off', true);
     INSERT INTO app.key_request_windows AS w (org_id, api_key_id, window_start, used) VALUES (v_org, v_key_id, v_start, 1)
     ON CONFLICT (api_key_id) DO UPDATE
         SET window_start = EXCLUDED.window_start,

@@ -51,7 +51,8 @@ CALL app.audit_table('org_invitations', 'invitation');
 CALL app.secure_project_table('projects', 'project', 'id');
 CALL app.secure_project_table('agents', 'agent', p_members_update => true);
 CALL app.secure_project_table('api_keys', 'api_key');
--- An agent's key is shown to it through app.current_agent_key; other keys are none of its business.
+-- An agent's key is shown to it by app.enter_agent_context (its prefix, last characters and expiry); other keys are
+-- none of its business.
 CALL app.hide_from_agents('api_keys');
 
 -- What agents write in their project (Routines/90_agent_side.sql): people see it where they see the project, agents

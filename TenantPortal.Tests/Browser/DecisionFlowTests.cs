@@ -62,6 +62,53 @@ public sealed class DecisionFlowTests(BrowserApp browser)
     }
 
     [Fact]
+    public async Task A_rejection_asks_for_its_reason_at_the_field_then_focus_lands_on_the_outcome_and_an_emptied_limit_is_refused()
+    {
+        var tag = Guid.NewGuid().ToString("N")[..6];
+        var email = $"rhea.{tag}@example.com";
+        await using var owner = await browser.NewSessionAsync();
+        await owner.RegisterConfirmAndSignInAsync("Rhea", email, "Decide123x");
+        var user = await Sql.ScalarAsync<Guid>(browser.Database.AdminConnectionString, "SELECT id FROM users WHERE email = @e", ("e", email));
+        var org = await Tenants.CreateOrganizationAsync(browser.Database, user, $"roach-{tag}", $"Roach {tag}");
+        var workspace = await Sql.ScalarAsync<Guid>(browser.Database.AdminConnectionString, "SELECT id FROM workspaces WHERE org_id = @o", ("o", org));
+        var project = await Tenants.CreateProjectAsync(browser.Database, user, org, workspace, "ops", "Ops");
+        var agent = await Tenants.CreateAgentAsync(browser.Database, user, org, project, "janitor");
+        var key = await Tenants.CreateApiKeyAsync(browser.Database, user, org, agent, "nightly", "manage_decisions");
+        await Tenants.ProposeDecisionAsync(browser.Database, key, "Drop the old logs?", "drop", "keep");
+        var page = owner.Page;
+
+        await owner.GotoInteractiveAsync($"projects/{project}/decisions");
+        await page.OpenDialogAsync("Reject Drop the old logs?");
+        var reason = page.GetByLabel("Reason (required)");
+        await Expect(reason).ToHaveAttributeAsync("aria-required", "true");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Reject", Exact = true }).ClickAsync(); // not disabled: it says what is missing
+        await Expect(page.GetByText("Give a reason: the agent reads why its proposal was rejected.")).ToBeVisibleAsync();
+        await Expect(reason).ToHaveAttributeAsync("aria-invalid", "true");
+        await reason.FillAsync("We audit them first.");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Reject", Exact = true }).ClickAsync();
+        var outcome = page.GetByTestId("decision-outcome");
+        await Expect(outcome).ToContainTextAsync("Rejected by Rhea");
+        await Expect(outcome).ToBeFocusedAsync(); // the buttons that had focus are gone
+
+        // The key's request limit: an emptied field is an error tied to it, and nothing is saved.
+        await owner.GotoInteractiveAsync($"projects/{project}/keys");
+        await page.OpenDialogAsync("Change the request limit of nightly");
+        var limit = page.GetByLabel("Requests per minute");
+        await limit.FillAsync("");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save limit" }).ClickAsync();
+        await Expect(page.Locator("#rate-limit-error")).ToHaveTextAsync("Enter how many requests a minute this key may make.");
+        await Expect(limit).ToHaveAttributeAsync("aria-describedby", "rate-limit-hint rate-limit-error");
+        Assert.Equal(600, await Sql.ScalarAsync<int>(browser.Database.AdminConnectionString,
+            "SELECT rate_limit_per_minute FROM api_keys WHERE org_id = @o", ("o", org)));
+        // Positive control: a valid limit is saved.
+        await limit.FillAsync("1200");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save limit" }).ClickAsync();
+        await Eventually.EqualAsync(1200, () => Sql.ScalarAsync<int>(browser.Database.AdminConnectionString,
+            "SELECT rate_limit_per_minute FROM api_keys WHERE org_id = @o", ("o", org)));
+        Assert.Empty(owner.Errors);
+    }
+
+    [Fact]
     public async Task The_api_reference_page_renders_the_agent_apis_endpoints_from_the_apps_own_document()
     {
         await using var session = await browser.NewSessionAsync();

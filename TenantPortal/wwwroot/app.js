@@ -58,5 +58,10 @@ window.tenantPortal = {
         const copied = document.execCommand('copy');
         area.remove();
         return copied;
+    },
+
+    // Moves keyboard focus to an element by id (after what had it, such as a dialog's opener, is gone).
+    focus(id) {
+        document.getElementById(id)?.focus();
     }
 };

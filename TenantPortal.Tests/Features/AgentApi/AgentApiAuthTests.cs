@@ -195,7 +195,6 @@ public sealed class AgentApiAuthTests(ApiApp api) : IClassFixture<ApiApp>
             ["a chosen id"] = $"INSERT INTO decisions (id, org_id, workspace_id, project_id, agent_id, api_key_id, title, options) SELECT '{Guid.NewGuid()}', org_id, workspace_id, project_id, id, app.current_key_id(), 'Deploy', '{{yes}}' FROM agents WHERE id = app.current_actor_id()",
             ["a backdated message"] = "INSERT INTO agent_messages (org_id, workspace_id, project_id, agent_id, api_key_id, message_type, content, created_at) SELECT org_id, workspace_id, project_id, id, app.current_key_id(), 'note', 'x', '2020-01-01' FROM agents WHERE id = app.current_actor_id()",
             ["a chosen feed position"] = "INSERT INTO agent_messages (org_id, workspace_id, project_id, agent_id, api_key_id, message_type, content, seq) SELECT org_id, workspace_id, project_id, id, app.current_key_id(), 'note', 'x', 1 FROM agents WHERE id = app.current_actor_id()",
-            ["a message in the sibling project"] = $"INSERT INTO agent_messages (org_id, workspace_id, project_id, agent_id, api_key_id, message_type, content) VALUES ('{world.OrgA}', '{world.GeneralA}', '{docs}', app.current_actor_id(), app.current_key_id(), 'note', 'x')",
         };
         foreach (var (name, sql) in forged)
         {
@@ -203,8 +202,23 @@ public sealed class AgentApiAuthTests(ApiApp api) : IClassFixture<ApiApp>
             Assert.True(refused.SqlState == PostgresErrorCodes.InsufficientPrivilege, $"{name}: {refused.SqlState} {refused.MessageText}");
         }
 
-        // The refused insert in the sibling project neither created nor locked that project's feed.
-        Assert.Equal(0L, await Sql.ScalarAsync<long>(Db.AdminConnectionString, "SELECT count(*) FROM app.project_feed_heads WHERE project_id = @p", ("p", docs)));
+        // A message in the sibling project is refused without touching that project's feed: with its feed head locked
+        // by another transaction, the refusal comes at once instead of waiting for the lock (the feed trigger runs
+        // before row-level security and must not reach, lock or reveal a feed the agent may not write to).
+        var writer = await Tenants.CreateAgentAsync(Db, world.OwnerA, world.OrgA, docs, "writer");
+        await Tenants.PostMessageAsync(Db, await Tenants.CreateApiKeyAsync(Db, world.OwnerA, world.OrgA, writer, "writer"), "Docs start here.");
+        await using (var holder = new NpgsqlConnection(Db.AdminConnectionString))
+        {
+            await holder.OpenAsync(TestContext.Current.CancellationToken);
+            await using var held = await holder.BeginTransactionAsync(TestContext.Current.CancellationToken);
+            Assert.Equal(1L, await Sql.ScalarAsync<long>(holder, "SELECT seq FROM app.project_feed_heads WHERE project_id = @p FOR UPDATE", ("p", docs)));
+            await Sql.ExecuteAsync(agent, "SET lock_timeout = '5s'");
+            var sibling = await Assert.ThrowsAsync<PostgresException>(() => Sql.ExecuteAsync(agent,
+                $"INSERT INTO agent_messages (org_id, workspace_id, project_id, agent_id, api_key_id, message_type, content) VALUES ('{world.OrgA}', '{world.GeneralA}', '{docs}', app.current_actor_id(), app.current_key_id(), 'note', 'x')"));
+            Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, sibling.SqlState); // not 55P03, a lock wait that timed out
+            await held.RollbackAsync(TestContext.Current.CancellationToken);
+        }
+
         // Positive control: the same columns an agent may give, in its own project, go in (pending, stamped now).
         Assert.Equal(1, await Sql.ExecuteAsync(agent,
             "INSERT INTO decisions (org_id, workspace_id, project_id, agent_id, api_key_id, title, options) SELECT org_id, workspace_id, project_id, id, app.current_key_id(), 'Deploy', '{yes}' FROM agents WHERE id = app.current_actor_id()"));

@@ -53,6 +53,16 @@ public sealed class AgentApiDecisionsTests(ApiApp api) : IClassFixture<ApiApp>
             Assert.Equal(Npgsql.PostgresErrorCodes.InsufficientPrivilege, refused.SqlState); // no UPDATE on title at all
         }
 
+        // Nor by the role that owns the table (the routines' role, which the column grants do not restrict): the
+        // trigger refuses it; and a decided decision stays as it was decided.
+        var rewrite = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => Sql.ExecuteAsync(Db.OwnerConnectionString,
+            "UPDATE decisions SET title = 'Something else' WHERE id = @id", ("id", id)));
+        Assert.Equal("decisions_proposal_immutable", rewrite.ConstraintName);
+        Assert.Equal(1, await Sql.ExecuteAsync(Db.OwnerConnectionString, "UPDATE decisions SET status = 'expired' WHERE id = @id", ("id", id)));
+        var redecide = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => Sql.ExecuteAsync(Db.OwnerConnectionString,
+            "UPDATE decisions SET status = 'pending' WHERE id = @id", ("id", id)));
+        Assert.Equal("decisions_decided_once", redecide.ConstraintName);
+
         // B's decision is out of reach: 404 like an id that does not exist.
         var bDecision = await Sql.ScalarAsync<Guid>(Db.AdminConnectionString, "SELECT id FROM decisions WHERE org_id = @b", ("b", world.OrgB));
         foreach (var target in new[] { bDecision.ToString(), Guid.NewGuid().ToString(), "..%2F..%2Fetc", "not-an-id" })

@@ -18,13 +18,7 @@ public sealed class DecisionFlowTests(BrowserApp browser)
         // The person works on a second instance of the app; the agent waits on the first.
         await using var second = await AppProcess.StartHealthyAsync(browser.Database);
         await using var owner = await browser.NewSessionAsync(app: second);
-        await owner.RegisterConfirmAndSignInAsync("Laurie", email, "Decide123x");
-        var user = await Sql.ScalarAsync<Guid>(browser.Database.AdminConnectionString, "SELECT id FROM users WHERE email = @e", ("e", email));
-        var org = await Tenants.CreateOrganizationAsync(browser.Database, user, $"bream-{tag}", $"Bream {tag}");
-        var workspace = await Sql.ScalarAsync<Guid>(browser.Database.AdminConnectionString, "SELECT id FROM workspaces WHERE org_id = @o", ("o", org));
-        var project = await Tenants.CreateProjectAsync(browser.Database, user, org, workspace, "releases", "Releases");
-        var agent = await Tenants.CreateAgentAsync(browser.Database, user, org, project, "deployer");
-        var key = await Tenants.CreateApiKeyAsync(browser.Database, user, org, agent, "ci", "communicate", "manage_decisions");
+        var (_, project, key) = await OwnerWithAgentAsync(owner, "Laurie", email, $"bream-{tag}", "releases", "deployer", "ci", "communicate", "manage_decisions");
         using var client = new HttpClient { BaseAddress = browser.App.BaseAddress, Timeout = TimeSpan.FromSeconds(100) };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
         var ct = TestContext.Current.CancellationToken;
@@ -67,13 +61,7 @@ public sealed class DecisionFlowTests(BrowserApp browser)
         var tag = Guid.NewGuid().ToString("N")[..6];
         var email = $"rhea.{tag}@example.com";
         await using var owner = await browser.NewSessionAsync();
-        await owner.RegisterConfirmAndSignInAsync("Rhea", email, "Decide123x");
-        var user = await Sql.ScalarAsync<Guid>(browser.Database.AdminConnectionString, "SELECT id FROM users WHERE email = @e", ("e", email));
-        var org = await Tenants.CreateOrganizationAsync(browser.Database, user, $"roach-{tag}", $"Roach {tag}");
-        var workspace = await Sql.ScalarAsync<Guid>(browser.Database.AdminConnectionString, "SELECT id FROM workspaces WHERE org_id = @o", ("o", org));
-        var project = await Tenants.CreateProjectAsync(browser.Database, user, org, workspace, "ops", "Ops");
-        var agent = await Tenants.CreateAgentAsync(browser.Database, user, org, project, "janitor");
-        var key = await Tenants.CreateApiKeyAsync(browser.Database, user, org, agent, "nightly", "manage_decisions");
+        var (org, project, key) = await OwnerWithAgentAsync(owner, "Rhea", email, $"roach-{tag}", "ops", "janitor", "nightly", "manage_decisions");
         await Tenants.ProposeDecisionAsync(browser.Database, key, "Drop the old logs?", "drop", "keep");
         var page = owner.Page;
 
@@ -106,6 +94,19 @@ public sealed class DecisionFlowTests(BrowserApp browser)
         await Eventually.EqualAsync(1200, () => Sql.ScalarAsync<int>(browser.Database.AdminConnectionString,
             "SELECT rate_limit_per_minute FROM api_keys WHERE org_id = @o", ("o", org)));
         Assert.Empty(owner.Errors);
+    }
+
+    /// <summary>Signs a new person up in the browser, then gives them an organization with a project, an active agent and its key.</summary>
+    private async Task<(Guid Org, Guid Project, string Key)> OwnerWithAgentAsync(BrowserSession owner, string name, string email, string orgSlug,
+        string projectSlug, string agentName, string keyName, params string[] capabilities)
+    {
+        await owner.RegisterConfirmAndSignInAsync(name, email, "Decide123x");
+        var user = await Sql.ScalarAsync<Guid>(browser.Database.AdminConnectionString, "SELECT id FROM users WHERE email = @e", ("e", email));
+        var org = await Tenants.CreateOrganizationAsync(browser.Database, user, orgSlug, orgSlug);
+        var workspace = await Sql.ScalarAsync<Guid>(browser.Database.AdminConnectionString, "SELECT id FROM workspaces WHERE org_id = @o", ("o", org));
+        var project = await Tenants.CreateProjectAsync(browser.Database, user, org, workspace, projectSlug, projectSlug);
+        var agent = await Tenants.CreateAgentAsync(browser.Database, user, org, project, agentName);
+        return (org, project, await Tenants.CreateApiKeyAsync(browser.Database, user, org, agent, keyName, capabilities));
     }
 
     [Fact]

@@ -245,6 +245,14 @@ public sealed class TwoTenants
     public required string KeyA { get; init; }
     public required string KeyB { get; init; }
 
+    /// <summary>A second project of A in General ("docs") with an agent ("writer") and its key of <paramref name="capabilities"/>.</summary>
+    public async Task<(Guid Project, Guid Agent, string Key)> SiblingProjectAsync(TestDatabase db, params string[] capabilities)
+    {
+        var docs = await Tenants.CreateProjectAsync(db, OwnerA, OrgA, GeneralA, "docs", "Docs");
+        var writer = await Tenants.CreateAgentAsync(db, OwnerA, OrgA, docs, "writer");
+        return (docs, writer, await Tenants.CreateApiKeyAsync(db, OwnerA, OrgA, writer, "writer", capabilities));
+    }
+
     public static async Task<TwoTenants> CreateAsync(TestDatabase db)
     {
         var tag = Guid.NewGuid().ToString("N")[..8];

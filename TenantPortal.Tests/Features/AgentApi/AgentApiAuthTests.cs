@@ -187,7 +187,7 @@ public sealed class AgentApiAuthTests(ApiApp api) : IClassFixture<ApiApp>
     public async Task An_agent_cannot_insert_an_outcome_an_id_a_time_or_a_place_in_another_projects_feed()
     {
         var world = await TwoTenants.CreateAsync(Db);
-        var docs = await Tenants.CreateProjectAsync(Db, world.OwnerA, world.OrgA, world.GeneralA, "docs", "Docs");
+        var (docs, _, docsKey) = await world.SiblingProjectAsync(Db, Capability.Communicate);
         await using var agent = await Tenants.OpenAgentAsync(Db, world.KeyA);
         var forged = new Dictionary<string, string>
         {
@@ -205,8 +205,7 @@ public sealed class AgentApiAuthTests(ApiApp api) : IClassFixture<ApiApp>
         // A message in the sibling project is refused without touching that project's feed: with its feed head locked
         // by another transaction, the refusal comes at once instead of waiting for the lock (the feed trigger runs
         // before row-level security and must not reach, lock or reveal a feed the agent may not write to).
-        var writer = await Tenants.CreateAgentAsync(Db, world.OwnerA, world.OrgA, docs, "writer");
-        await Tenants.PostMessageAsync(Db, await Tenants.CreateApiKeyAsync(Db, world.OwnerA, world.OrgA, writer, "writer"), "Docs start here.");
+        await Tenants.PostMessageAsync(Db, docsKey, "Docs start here.");
         await using (var holder = new NpgsqlConnection(Db.AdminConnectionString))
         {
             await holder.OpenAsync(TestContext.Current.CancellationToken);

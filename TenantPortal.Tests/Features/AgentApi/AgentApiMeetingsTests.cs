@@ -166,9 +166,7 @@ public sealed class AgentApiMeetingsTests(ApiApp api) : IClassFixture<ApiApp>
     public async Task A_key_never_reaches_another_projects_meetings()
     {
         var world = await TwoTenants.CreateAsync(Db);
-        var docs = await Tenants.CreateProjectAsync(Db, world.OwnerA, world.OrgA, world.GeneralA, "docs", "Docs");
-        var writer = await Tenants.CreateAgentAsync(Db, world.OwnerA, world.OrgA, docs, "writer");
-        var docsKey = await Tenants.CreateApiKeyAsync(Db, world.OwnerA, world.OrgA, writer, "writer", Capability.CreateMeetings);
+        var (_, writer, docsKey) = await world.SiblingProjectAsync(Db, Capability.CreateMeetings);
         var docsMeeting = await Tenants.OpenMeetingAsync(Db, docsKey, "Docs sync");
         var bMeeting = await Sql.ScalarAsync<Guid>(Db.AdminConnectionString, "SELECT id FROM meetings WHERE org_id = @b", ("b", world.OrgB));
         using var greeter = api.Client(world.KeyA);

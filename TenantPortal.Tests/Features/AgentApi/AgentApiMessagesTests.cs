@@ -85,9 +85,7 @@ public sealed class AgentApiMessagesTests(ApiApp api) : IClassFixture<ApiApp>
     public async Task A_key_never_reaches_another_projects_messages()
     {
         var world = await TwoTenants.CreateAsync(Db);
-        var docs = await Tenants.CreateProjectAsync(Db, world.OwnerA, world.OrgA, world.GeneralA, "docs", "Docs");
-        var writer = await Tenants.CreateAgentAsync(Db, world.OwnerA, world.OrgA, docs, "writer");
-        var docsKey = await Tenants.CreateApiKeyAsync(Db, world.OwnerA, world.OrgA, writer, "writer", Capability.Communicate);
+        var (_, _, docsKey) = await world.SiblingProjectAsync(Db, Capability.Communicate);
         var docsMessage = await Tenants.PostMessageAsync(Db, docsKey, "Docs only.");
         var bMessage = await Sql.ScalarAsync<Guid>(Db.AdminConnectionString, "SELECT id FROM agent_messages WHERE org_id = @b", ("b", world.OrgB));
         using var greeter = api.Client(world.KeyA);

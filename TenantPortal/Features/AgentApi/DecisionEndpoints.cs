@@ -49,11 +49,7 @@ internal static class DecisionEndpoints
 
         var title = input.String("title", 1, 200, required: true);
         var description = input.String("description", 0, 10_000, plain: false) ?? "";
-        var options = input.Strings("options", 1, 20, 1, 100, required: true);
-        if (options is not null && options.Distinct(StringComparer.Ordinal).Count() != options.Count)
-        {
-            input.Fail("options", "Each option must be different.");
-        }
+        var options = input.Strings("options", 1, 20, 1, 100, "Each option must be different.", required: true);
 
         var deadline = input.Time("deadline");
         var now = time.GetUtcNow();

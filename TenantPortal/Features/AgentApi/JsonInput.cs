@@ -207,8 +207,8 @@ internal sealed class JsonInput
         return null;
     }
 
-    /// <summary>A list of strings with the rules of <see cref="String"/> for each item.</summary>
-    public List<string>? Strings(string name, int minItems, int maxItems, int min, int max, bool required = false)
+    /// <summary>A list of distinct strings with the rules of <see cref="String"/> for each item; <paramref name="repeated"/> says what a repeated item breaks.</summary>
+    public List<string>? Strings(string name, int minItems, int maxItems, int min, int max, string repeated, bool required = false)
     {
         if (Field(name, required) is not JsonElement value)
         {
@@ -243,7 +243,18 @@ internal sealed class JsonInput
             }
         }
 
-        return items.Count == length ? items : null;
+        if (items.Count != length)
+        {
+            return null;
+        }
+
+        if (items.Distinct(StringComparer.Ordinal).Count() != items.Count)
+        {
+            Fail(name, repeated);
+            return null;
+        }
+
+        return items;
     }
 
     /// <summary>A JSON object of at most <see cref="MaxObjectBytes"/> whose strings hold no NUL (PostgreSQL's jsonb cannot store one); its text.</summary>

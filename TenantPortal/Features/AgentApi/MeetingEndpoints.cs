@@ -76,11 +76,7 @@ internal static class MeetingEndpoints
 
         var title = input.String("title", 1, 200, required: true);
         var agenda = input.String("agenda", 0, 10_000, plain: false) ?? "";
-        var participants = input.Strings("participants", 1, MaxParticipants, 1, 63, required: true);
-        if (participants is not null && participants.Distinct(StringComparer.Ordinal).Count() != participants.Count)
-        {
-            input.Fail("participants", "Name each participant once.");
-        }
+        var participants = input.Strings("participants", 1, MaxParticipants, 1, 63, "Name each participant once.", required: true);
 
         var scheduledAt = input.Time("scheduledAt");
         var now = time.GetUtcNow();

@@ -21,8 +21,8 @@ internal sealed class AgentData(IDbContextFactory<PortalDbContext> dbFactory, Te
     public AgentActor Agent => tenant.Agent ?? throw new TenantContextMissingException("The agent API runs for an authenticated agent only.");
 
     /// <summary>
-    /// Verifies <paramref name="key"/> for this request and counts the request against the key's per-minute limit,
-    /// in one round trip on a freshly reset connection, which then stays in the agent's context for the request's
+    /// Resets a pooled connection, verifies <paramref name="key"/> for this request and counts the request against the
+    /// key's per-minute limit, in one round trip; the connection then stays in the agent's context for the request's
     /// first piece of work: the agent (null when the key is not valid now) and where its limit stands.
     /// </summary>
     public async Task<(AgentActor? Agent, RequestAllowance? Allowance)> AdmitAsync(string key, string? clientIp, string? userAgent,
@@ -31,10 +31,13 @@ internal sealed class AgentData(IDbContextFactory<PortalDbContext> dbFactory, Te
         var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         try
         {
-            // Opened before the request has an agent: the interceptor resets the connection and enters nothing.
-            await db.Database.OpenConnectionAsync(cancellationToken);
-            var (agent, allowance) = await ApiKeyVerifier.EnterAsync((NpgsqlConnection)db.Database.GetDbConnection(), key, clientIp, userAgent,
-                countRequest: true, time, cancellationToken);
+            // Opened by hand, not through EF: the reset the interceptor would send in a round trip of its own goes in the
+            // admission's. EF then finds the connection open, neither enters it again nor closes it; disposing the
+            // context returns it to the pool.
+            var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+            await connection.OpenAsync(cancellationToken);
+            var (agent, allowance) = await ApiKeyVerifier.EnterAsync(connection, key, clientIp, userAgent, countRequest: true, time, cancellationToken,
+                reset: true);
             if (agent is not null && allowance is not { Allowed: false })
             {
                 (admitted, db) = (db, null);

@@ -34,16 +34,20 @@ public sealed class ApiKeyVerifier(IDbContextFactory<PortalDbContext> dbFactory,
     }
 
     /// <summary>
-    /// Enters the context of <paramref name="key"/>'s agent on <paramref name="connection"/> (freshly reset) and, when
+    /// Enters the context of <paramref name="key"/>'s agent on <paramref name="connection"/> and, when
     /// <paramref name="countRequest"/>, counts one request against the key's per-minute limit, in one round trip: the
     /// agent (null when the key is not valid now; then the connection has no context) and where its limit stands.
-    /// The key must have passed <see cref="ApiKeyFormat.TryParse"/>.
+    /// With <paramref name="reset"/>, the connection (just opened, not yet reset) is reset first in the same round
+    /// trip, as <see cref="TenantConnectionInterceptor"/> resets every other; a connection whose reset fails is closed
+    /// and its pool cleared, as there. The key must have passed <see cref="ApiKeyFormat.TryParse"/>.
     /// </summary>
     public static async Task<(AgentActor? Agent, RequestAllowance? Allowance)> EnterAsync(NpgsqlConnection connection, string key, string? clientIp,
-        string? userAgent, bool countRequest, TimeProvider time, CancellationToken cancellationToken)
+        string? userAgent, bool countRequest, TimeProvider time, CancellationToken cancellationToken, bool reset = false)
     {
         await using var batch = new NpgsqlBatch(connection)
         {
+            // Each statement its own transaction: a refused key does not undo the reset.
+            EnableErrorBarriers = reset,
             BatchCommands =
             {
                 new("""
@@ -66,7 +70,30 @@ public sealed class ApiKeyVerifier(IDbContextFactory<PortalDbContext> dbFactory,
             batch.BatchCommands.Add(new("SELECT allowed, request_limit, remaining, reset_seconds FROM app.count_agent_request()"));
         }
 
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        if (reset)
+        {
+            batch.BatchCommands.Insert(0, new NpgsqlBatchCommand("SELECT app.reset_connection()"));
+        }
+
+        NpgsqlDataReader reader;
+        try
+        {
+            reader = await batch.ExecuteReaderAsync(cancellationToken);
+        }
+        catch when (reset)
+        {
+            // The reset failed: nothing of the session can be trusted, so this physical connection is not reused.
+            NpgsqlConnection.ClearPool(connection);
+            await connection.CloseAsync();
+            throw;
+        }
+
+        await using var read = reader;
+        if (reset)
+        {
+            await reader.NextResultAsync(cancellationToken);
+        }
+
         var agent = await reader.ReadAsync(cancellationToken)
             ? new AgentActor(reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetGuid(3), reader.GetGuid(4), reader.GetFieldValue<string[]>(5),
                 new AgentProfile(reader.GetString(6), reader.GetString(7), reader.GetString(8), reader.GetString(9), reader.GetString(10), reader.GetString(11),
